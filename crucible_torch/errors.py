@@ -1,0 +1,92 @@
+"""Exceptions shared by the data layers, each naming what failed and where.
+
+Errors subclass the builtin that `datasets` raises in the same situation (``ValueError`` for an unknown split
+or config, ``FileNotFoundError`` for missing data), so code that catches those keeps working. Hub errors live
+in :mod:`crucible_torch.hub.errors` because the hub client stands alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+
+class CrucibleError(Exception):
+    """Base class of every error raised by crucible_torch outside the hub client."""
+
+
+class DataFileError(CrucibleError, ValueError):
+    """A data file could not be read: names the file, the position (line, row group, byte) and the column."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        file: str | None = None,
+        line: int | None = None,
+        row_group: int | None = None,
+        byte_offset: int | None = None,
+        column: str | None = None,
+        hint: str | None = None,
+    ) -> None:
+        self.file = file
+        self.line = line
+        self.row_group = row_group
+        self.byte_offset = byte_offset
+        self.column = column
+        self.hint = hint
+        self.reason = message
+        where = []
+        if file is not None:
+            where.append(str(file))
+        if line is not None:
+            where.append(f"line {line}")
+        if row_group is not None:
+            where.append(f"row group {row_group}")
+        if byte_offset is not None:
+            where.append(f"byte {byte_offset}")
+        if column is not None:
+            where.append(f"column {column!r}")
+        text = f"{', '.join(where)}: {message}" if where else message
+        if hint:
+            text = f"{text} ({hint})"
+        super().__init__(text)
+
+
+class SchemaMismatchError(DataFileError):
+    """Two files of one split have column types that Arrow cannot unify."""
+
+
+class DataFilesNotFoundError(CrucibleError, FileNotFoundError):
+    """A data-file pattern matched nothing, or a dataset directory holds no loadable files."""
+
+
+class DatasetNotFoundError(CrucibleError, FileNotFoundError):
+    """The dataset path is neither a local directory, a packaged builder, nor a Hub repository."""
+
+
+def _names(valid: Iterable[str]) -> str:
+    return ", ".join(repr(v) for v in valid)
+
+
+class ConfigNotFoundError(CrucibleError, ValueError):
+    """An unknown config name was requested; the message lists the valid ones."""
+
+    def __init__(self, name: str, valid: Iterable[str], where: str = "") -> None:
+        self.name = name
+        self.valid = list(valid)
+        place = f" in {where}" if where else ""
+        super().__init__(f"BuilderConfig {name!r} not found{place}. Available: [{_names(self.valid)}]")
+
+
+class SplitNotFoundError(CrucibleError, ValueError):
+    """An unknown split name was requested; the message lists the valid ones (as `datasets` does)."""
+
+    def __init__(self, name: str, valid: Iterable[str], where: str = "") -> None:
+        self.name = name
+        self.valid = list(valid)
+        place = f" of {where}" if where else ""
+        super().__init__(f'Unknown split "{name}"{place}. Should be one of [{_names(self.valid)}].')
+
+
+class ImageDecodeError(CrucibleError, ValueError):
+    """Image bytes could not be decoded; names the row and column when known."""
