@@ -1,0 +1,133 @@
+"""Arrow IPC files on disk: written streaming and atomically, read back memory-mapped.
+
+The files use the Arrow IPC *stream* format, as `datasets` does for its cache and ``save_to_disk`` files, so
+either library reads what the other wrote. A writer streams record batches to a process-unique temp file and
+renames it into place on success; a crash leaves only a temp file that no reader ever opens.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Iterable
+from pathlib import Path
+
+import pyarrow as pa
+
+DEFAULT_WRITER_BATCH_SIZE = 1000
+
+
+def temp_path_for(path: str | os.PathLike) -> Path:
+    """A sibling of ``path`` that no other process writes to and no reader takes for the final file."""
+    path = Path(path)
+    return path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.incomplete")
+
+
+class ArrowWriter:
+    """Streams record batches into an Arrow IPC file that appears at ``path`` only once complete.
+
+    Rows are re-chunked to ``batch_size`` so that the memory-mapped file has batches of a predictable size.
+    Use as a context manager: leaving it with an exception deletes the temp file.
+    """
+
+    def __init__(self, path: str | os.PathLike, schema: pa.Schema, batch_size: int = DEFAULT_WRITER_BATCH_SIZE):
+        self.path = Path(path)
+        self.schema = schema
+        self.batch_size = batch_size
+        self.num_rows = 0
+        self.num_bytes = 0
+        self._pending: list[pa.RecordBatch] = []
+        self._pending_rows = 0
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._tmp = temp_path_for(self.path)
+        self._sink = pa.OSFile(str(self._tmp), "wb")
+        self._writer = pa.ipc.new_stream(self._sink, schema)
+
+    def write_batch(self, batch: pa.RecordBatch | pa.Table) -> None:
+        """Queue rows; full batches of ``batch_size`` rows are written as they fill."""
+        if isinstance(batch, pa.Table):
+            batches = batch.to_batches()
+        else:
+            batches = [batch]
+        for b in batches:
+            if b.schema != self.schema:
+                b = pa.RecordBatch.from_arrays(
+                    [b.column(i).cast(f.type) for i, f in enumerate(self.schema)], schema=self.schema
+                )
+            self._pending.append(b)
+            self._pending_rows += b.num_rows
+        while self._pending_rows >= self.batch_size:
+            self._flush(self.batch_size)
+
+    def write_table(self, table: pa.Table) -> None:
+        self.write_batch(table)
+
+    def _flush(self, num_rows: int) -> None:
+        table = pa.Table.from_batches(self._pending, schema=self.schema)
+        head, tail = table.slice(0, num_rows), table.slice(num_rows)
+        for out in head.combine_chunks().to_batches(max_chunksize=num_rows):
+            self._writer.write_batch(out)
+            self.num_rows += out.num_rows
+            self.num_bytes += out.nbytes
+        self._pending = tail.to_batches()
+        self._pending_rows = tail.num_rows
+
+    def close(self) -> Path:
+        """Write what is left and move the file into place; returns the final path."""
+        if self._pending_rows:
+            self._flush(self._pending_rows)
+        self._writer.close()
+        self._sink.close()
+        os.replace(self._tmp, self.path)
+        return self.path
+
+    def abort(self) -> None:
+        """Drop the temp file; the final path is untouched."""
+        try:
+            self._writer.close()
+            self._sink.close()
+        finally:
+            self._tmp.unlink(missing_ok=True)
+
+    def __enter__(self) -> ArrowWriter:
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is None:
+            self.close()
+        else:
+            self.abort()
+
+
+def write_batches(
+    path: str | os.PathLike,
+    schema: pa.Schema,
+    batches: Iterable[pa.RecordBatch | pa.Table],
+    batch_size: int = DEFAULT_WRITER_BATCH_SIZE,
+) -> tuple[Path, int]:
+    """Write ``batches`` atomically to ``path``; returns (path, number of rows)."""
+    with ArrowWriter(path, schema, batch_size) as writer:
+        for batch in batches:
+            writer.write_batch(batch)
+    return writer.path, writer.num_rows
+
+
+def memory_map_table(path: str | os.PathLike) -> pa.Table:
+    """The table stored in an Arrow IPC file (stream or file format), memory-mapped: no rows are copied to RAM."""
+    source = pa.memory_map(str(path))
+    try:
+        return pa.ipc.open_stream(source).read_all()
+    except pa.ArrowInvalid:
+        source = pa.memory_map(str(path))
+        return pa.ipc.open_file(source).read_all()
+
+
+def read_table_in_memory(path: str | os.PathLike) -> pa.Table:
+    """The same table read into RAM (``keep_in_memory=True``)."""
+    with pa.OSFile(str(path), "rb") as f:
+        data = f.read()
+    buf = pa.py_buffer(data)
+    try:
+        return pa.ipc.open_stream(buf).read_all()
+    except pa.ArrowInvalid:
+        return pa.ipc.open_file(buf).read_all()

@@ -1,0 +1,191 @@
+"""Export: Python objects, pandas, Parquet/JSON Lines/CSV files, and ``save_to_disk``/``load_from_disk``.
+
+``save_to_disk`` writes exactly `datasets`' layout (``data-NNNNN-of-NNNNN.arrow`` in the IPC stream format,
+``state.json``, ``dataset_info.json``), so a directory saved by either library loads in the other.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import math
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pyarrow as pa
+import pyarrow.csv as pa_csv
+import pyarrow.parquet as pq
+
+from ..errors import DatasetNotFoundError
+from .arrow_files import write_batches
+from .info import DatasetInfo, SplitInfo
+from .table import ArrowTable
+
+if TYPE_CHECKING:
+    from .arrow_dataset import Dataset
+
+MAX_SHARD_SIZE = 500 << 20
+STATE_FILE = "state.json"
+INFO_FILE = "dataset_info.json"
+DICT_FILE = "dataset_dict.json"
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, bytes):
+        return base64.b64encode(value).decode("ascii")
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
+def _embed_local_files(table: pa.Table, dataset: Dataset) -> pa.Table:
+    """Image/Audio values stored only as a local path get their bytes inlined, so the saved copy is self-contained."""
+    from ..features import Audio, Image
+
+    for name, feature in dataset.features.items():
+        if not isinstance(feature, (Image, Audio)):
+            continue
+        values = table.column(name).to_pylist()
+        changed = False
+        for value in values:
+            if value and value.get("bytes") is None and value.get("path") and os.path.isfile(value["path"]):
+                with open(value["path"], "rb") as f:
+                    value["bytes"] = f.read()
+                value["path"] = os.path.basename(value["path"])
+                changed = True
+        if changed:
+            index = table.column_names.index(name)
+            table = table.set_column(index, table.field(index), pa.array(values, type=table.field(index).type))
+    return table
+
+
+class ExportMixin:
+    """Conversions out of a Dataset."""
+
+    def _all_rows(self: Dataset) -> pa.Table:
+        return self._rows_table(slice(None))
+
+    def _row_batches(self: Dataset, batch_size: int | None = None) -> Any:
+        step = batch_size or 10_000
+        for start in range(0, self.num_rows, step):
+            yield self._rows_table(slice(start, start + step))
+
+    def to_list(self: Dataset) -> list[dict]:
+        """Rows as plain dicts of stored values (features are not decoded, as in `datasets`)."""
+        return self._all_rows().to_pylist()
+
+    def to_dict(self: Dataset, batch_size: int | None = None, batched: bool = False) -> Any:
+        """Columns as ``{name: list}`` of stored values; with ``batched`` an iterator of such dicts."""
+        if batched:
+            return (t.to_pydict() for t in self._row_batches(batch_size))
+        return self._all_rows().to_pydict()
+
+    def to_pandas(self: Dataset, batch_size: int | None = None, batched: bool = False) -> Any:
+        """A pandas DataFrame (needs pandas installed)."""
+        if batched:
+            return (t.to_pandas() for t in self._row_batches(batch_size))
+        return self._all_rows().to_pandas()
+
+    def to_parquet(self: Dataset, path_or_buf: str | os.PathLike | Any, batch_size: int | None = None,
+                   **parquet_writer_kwargs: Any) -> int:
+        """Write a Parquet file with the features in its schema metadata; returns the bytes written."""
+        schema = self.features.arrow_schema
+        with pq.ParquetWriter(path_or_buf, schema, **parquet_writer_kwargs) as writer:
+            for table in self._row_batches(batch_size or 1000):
+                writer.write_table(table.cast(schema))
+        return os.path.getsize(path_or_buf) if isinstance(path_or_buf, (str, os.PathLike)) else 0
+
+    def to_json(self: Dataset, path_or_buf: str | os.PathLike | Any, batch_size: int | None = None,
+                lines: bool = True, **_: Any) -> int:
+        """Write JSON Lines (``lines=True``, the default) or one JSON array; bytes are base64 text."""
+        written = 0
+        own = isinstance(path_or_buf, (str, os.PathLike))
+        f = open(path_or_buf, "w", encoding="utf-8") if own else path_or_buf
+        try:
+            if not lines:
+                f.write("[")
+            first = True
+            for table in self._row_batches(batch_size):
+                for row in table.to_pylist():
+                    text = json.dumps(row, ensure_ascii=False, default=_json_default)
+                    text = text if lines else ("" if first else ",") + text
+                    written += f.write(text + ("\n" if lines else ""))
+                    first = False
+            if not lines:
+                written += f.write("]")
+        finally:
+            if own:
+                f.close()
+        return written
+
+    def to_csv(self: Dataset, path_or_buf: str | os.PathLike | Any, batch_size: int | None = None,
+               sep: str = ",", header: bool = True, **_: Any) -> int:
+        """Write CSV with a header row (no index column, as `datasets` writes it)."""
+        options = pa_csv.WriteOptions(include_header=header, delimiter=sep)
+        batches = list(self._row_batches(batch_size))
+        table = pa.concat_tables(batches) if batches else self.data.schema.empty_table()
+        pa_csv.write_csv(table, path_or_buf, write_options=options)
+        return os.path.getsize(path_or_buf) if isinstance(path_or_buf, (str, os.PathLike)) else 0
+
+    def save_to_disk(self: Dataset, dataset_path: str | os.PathLike, max_shard_size: int | str | None = None,
+                     num_shards: int | None = None, num_proc: int | None = None, **_: Any) -> None:
+        """Write the rows (in current order) as Arrow shards plus `datasets`' ``state.json``/``dataset_info.json``."""
+        path = Path(dataset_path)
+        if any(str(path.resolve()) == str(Path(f).parent.resolve()) for f in self._table.cache_files):
+            raise PermissionError(f"Tried to overwrite {path} but a dataset can't overwrite itself.")
+        path.mkdir(parents=True, exist_ok=True)
+        limit = max_shard_size if isinstance(max_shard_size, int) else MAX_SHARD_SIZE
+        if num_shards is None:
+            num_shards = max(1, min(self.num_rows, math.ceil(self._all_rows().nbytes / limit)) if self.num_rows else 1)
+        schema = self.features.arrow_schema
+        lengths = []
+        for index in range(num_shards):
+            shard = self.shard(num_shards, index, contiguous=True)
+            batches = (_embed_local_files(t, self).cast(schema) for t in shard._row_batches(1000))
+            name = f"data-{index:05d}-of-{num_shards:05d}.arrow"
+            _, rows = write_batches(path / name, schema, batches)
+            lengths.append(rows)
+        state = {
+            "_data_files": [{"filename": f"data-{i:05d}-of-{num_shards:05d}.arrow"} for i in range(num_shards)],
+            "_fingerprint": self._fingerprint,
+            "_format_columns": self._format_columns,
+            "_format_kwargs": self._format_kwargs,
+            "_format_type": self._format_type if self._format_type != "custom" else None,
+            "_output_all_columns": self._output_all_columns,
+            "_split": self.split,
+        }
+        info = self._info.copy()
+        info.splits = {self.split: SplitInfo(self.split, num_examples=self.num_rows)} if self.split else info.splits
+        _write_json(path / STATE_FILE, state, sort_keys=True)
+        _write_json(path / INFO_FILE, info.to_dict())
+
+
+def _write_json(path: Path, data: dict, sort_keys: bool = False) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(tmp, "w", encoding="utf-8") as f:
+        json.dump(data, f, indent=2, sort_keys=sort_keys)
+    os.replace(tmp, path)
+
+
+def load_dataset_from_disk(path: str | os.PathLike, keep_in_memory: bool | None = None) -> Dataset:
+    """A Dataset saved by ``save_to_disk`` (by this library or by `datasets`), memory-mapped."""
+    from .arrow_dataset import Dataset
+
+    path = Path(path)
+    if not (path / STATE_FILE).is_file() or not (path / INFO_FILE).is_file():
+        if (path / DICT_FILE).is_file():
+            raise FileNotFoundError(f"{path} holds a DatasetDict (dataset_dict.json); use load_from_disk() or "
+                                    "DatasetDict.load_from_disk()")
+        raise DatasetNotFoundError(f"No such files: '{path / INFO_FILE}', nor '{path / STATE_FILE}' found. Expected "
+                                   "to load a `Dataset` object but provided path is not a `Dataset`.")
+    state = json.loads((path / STATE_FILE).read_text(encoding="utf-8"))
+    info = DatasetInfo.from_dict(json.loads((path / INFO_FILE).read_text(encoding="utf-8")))
+    files = [path / f["filename"] for f in state["_data_files"]]
+    table = ArrowTable.from_files(files, in_memory=bool(keep_in_memory))
+    info.features = None if info.features is None or list(info.features) != table.table.column_names else info.features
+    dataset = Dataset(table, info=info, split=state.get("_split"), fingerprint=state.get("_fingerprint"))
+    if state.get("_format_type") is not None or state.get("_format_columns") is not None:
+        dataset.set_format(state.get("_format_type"), state.get("_format_columns"),
+                           state.get("_output_all_columns", False), **(state.get("_format_kwargs") or {}))
+    return dataset

@@ -1,0 +1,358 @@
+"""``map`` and ``filter``: run a Python function over rows or batches, cached on disk by fingerprint.
+
+Results of a file-backed dataset are written streaming to ``cache-<fingerprint>.arrow`` beside its Arrow
+files and memory-mapped back, so a second run with the same function and arguments loads instantly; an
+in-memory dataset keeps its results in memory (as `datasets` does). Columns the function does not return are
+carried over as Arrow data, never re-encoded. ``num_proc`` forks worker processes over contiguous shards.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pyarrow as pa
+
+from ..features import Features, get_nested_type
+from ..hub.progress import progress_bar
+from .arrow_files import ArrowWriter
+from .encode import column_to_arrow, table_from_batch
+from .table import ArrowTable, TableRecipe
+
+if TYPE_CHECKING:
+    from .arrow_dataset import Dataset
+
+_JOB: tuple | None = None  # the (dataset, runner) a forked map worker inherits; functions need not pickle
+
+
+def cache_dir_of(dataset: Dataset) -> Path | None:
+    """Directory of the dataset's first Arrow file, where its cache files go; None when it is in memory."""
+    files = dataset._table.cache_files
+    return Path(files[0]).parent if files else None
+
+
+def write_or_keep(
+    dataset: Dataset,
+    tables: Iterable[pa.Table],
+    schema: pa.Schema | None,
+    fingerprint: str,
+    keep_in_memory: bool = False,
+    cache_file_name: str | os.PathLike | None = None,
+) -> ArrowTable:
+    """Store result tables as ``cache-<fingerprint>.arrow`` beside the dataset's files, or in memory."""
+    directory = cache_dir_of(dataset)
+    if keep_in_memory or (directory is None and cache_file_name is None):
+        parts = list(tables)
+        if not parts:
+            return ArrowTable((schema or pa.schema([])).empty_table())
+        return ArrowTable(pa.concat_tables(parts, promote_options="default"))
+    path = Path(cache_file_name) if cache_file_name else directory / f"cache-{fingerprint}.arrow"
+    writer = None
+    try:
+        for table in tables:
+            if writer is None:
+                writer = ArrowWriter(path, schema or table.schema)
+            writer.write_table(table)
+        if writer is None:
+            writer = ArrowWriter(path, schema or pa.schema([]))
+        writer.close()
+    except BaseException:
+        if writer is not None:
+            writer.abort()
+        raise
+    return ArrowTable.from_files([path])
+
+
+def _cached(dataset: Dataset, fingerprint: str, load_from_cache_file: bool | None) -> ArrowTable | None:
+    directory = cache_dir_of(dataset)
+    if directory is None or load_from_cache_file is False:
+        return None
+    path = directory / f"cache-{fingerprint}.arrow"
+    return ArrowTable.from_files([path]) if path.exists() else None
+
+
+class _Runner:
+    """Applies the user function to batches of one dataset and yields Arrow result tables."""
+
+    def __init__(self, dataset: Dataset, function: Callable | None, *, with_indices: bool, with_rank: bool,
+                 input_columns: list[str] | None, batched: bool, batch_size: int, drop_last_batch: bool,
+                 remove_columns: list[str], features: Features | None, fn_kwargs: dict, for_filter: bool):
+        self.dataset = dataset
+        self.function = function if function is not None else (lambda *args, **kwargs: None)
+        self.with_indices, self.with_rank = with_indices, with_rank
+        self.input_columns = input_columns
+        self.batched, self.batch_size, self.drop_last_batch = batched, batch_size, drop_last_batch
+        self.remove_columns = remove_columns
+        self.features = features
+        self.fn_kwargs = fn_kwargs
+        self.for_filter = for_filter
+
+    def _call(self, inputs: Any, indices: Any, rank: int) -> Any:
+        args = [inputs] if self.input_columns is None else [inputs[c] for c in self.input_columns]
+        if self.with_indices:
+            args.append(indices)
+        if self.with_rank:
+            args.append(rank)
+        return self.function(*args, **self.fn_kwargs)
+
+    def batches(self, offset: int, rank: int) -> Iterator[tuple[pa.Table, Any, range]]:
+        """(arrow inputs, formatted inputs, absolute indices) per batch of ``batch_size`` rows."""
+        ds = self.dataset
+        n = ds.num_rows
+        size = self.batch_size if self.batched and self.batch_size and self.batch_size > 0 else max(n, 1)
+        size = size if self.batched else 1000
+        stop = n - n % size if (self.batched and self.drop_last_batch) else n
+        view = ds
+        if self.input_columns is not None:
+            view = ds.with_format(ds._format_type, columns=self.input_columns, **ds._format_kwargs) \
+                if ds._format_type not in (None, "custom") else ds.select_columns(self.input_columns)
+        for start in range(0, stop, size):
+            end = min(start + size, stop)
+            pa_inputs = ds._rows_table(slice(start, end))
+            formatted = view._format(view._rows_table(slice(start, end)), "batch")
+            yield pa_inputs, formatted, range(offset + start, offset + end)
+
+    def outputs(self, offset: int = 0, rank: int = 0, bar: Any = None) -> Iterator[Any]:
+        """Per batch: for map, the result table (or None when the function returns None); for filter, a mask."""
+        for pa_inputs, formatted, indices in self.batches(offset, rank):
+            if bar is not None:
+                bar.update(pa_inputs.num_rows)
+            if self.batched:
+                result = self._call(formatted, list(indices), rank)
+                results = result
+            else:
+                rows = [{k: v[i] for k, v in formatted.items()} for i in range(pa_inputs.num_rows)]
+                results = [self._call(row, idx, rank) for row, idx in zip(rows, indices)]
+            if self.for_filter:
+                yield self._mask(results, pa_inputs.num_rows)
+            else:
+                yield self._merge(pa_inputs, results)
+
+    def _mask(self, results: Any, num_rows: int) -> np.ndarray:
+        mask = np.asarray(list(results) if not isinstance(results, np.ndarray) else results)
+        if "torch" in str(type(results)):
+            mask = results.cpu().numpy()
+        if mask.shape != (num_rows,):
+            raise ValueError(f"filter function returned {mask.shape[0] if mask.ndim else 'a scalar'} values "
+                             f"for a batch of {num_rows} rows; it must return one bool per row")
+        return mask.astype(bool)
+
+    def _processed_batch(self, results: Any, num_rows: int) -> dict[str, Any] | None:
+        if self.batched:
+            if results is None:
+                return None
+            if isinstance(results, pa.Table):
+                return {name: results.column(name) for name in results.column_names}
+            if not isinstance(results, Mapping):
+                raise TypeError(f"map function returned {type(results).__name__}; with batched=True it must "
+                                "return a dict of lists (or None)")
+            return dict(results)
+        if all(r is None for r in results):
+            return None
+        bad = next((r for r in results if not isinstance(r, Mapping)), None)
+        if bad is not None:
+            raise TypeError(f"map function returned {type(bad).__name__}; it must return a dict (or None)")
+        keys = list(results[0]) if results else []
+        return {k: [r[k] for r in results] for k in keys}
+
+    def _merge(self, pa_inputs: pa.Table, results: Any) -> pa.Table | None:
+        processed = self._processed_batch(results, pa_inputs.num_rows)
+        if processed is None:
+            return None
+        kept = {c: pa_inputs.column(c) for c in pa_inputs.column_names if c not in self.remove_columns}
+        out: dict[str, pa.Array | pa.ChunkedArray] = {}
+        feats: dict[str, Any] = {}
+        for name, values in processed.items():
+            out[name], feats[name] = self._column(name, values)
+        lengths = {len(v) for v in out.values()}
+        merged = {c: v for c, v in kept.items() if c not in out}
+        if merged and lengths and lengths != {pa_inputs.num_rows}:
+            raise ValueError(
+                f"map function returned {lengths.pop()} rows for a batch of {pa_inputs.num_rows}; to change the "
+                f"number of rows, remove the input columns with remove_columns={list(merged)}"
+            )
+        columns = {**merged, **out}
+        order = [c for c in pa_inputs.column_names if c in columns] + [c for c in out if c not in pa_inputs.column_names]
+        features = Features({c: feats[c] if c in feats else self.dataset.features[c] for c in order})
+        arrays = [columns[c] for c in order]
+        return pa.Table.from_arrays(arrays, schema=features.arrow_schema)
+
+    def _column(self, name: str, values: Any) -> tuple[pa.Array | pa.ChunkedArray, Any]:
+        """(Arrow array, feature) of one returned column: ``features`` first, then the column's old feature."""
+        original = self.dataset.features.get(name)
+        if isinstance(values, (pa.Array, pa.ChunkedArray)):
+            if original is not None and get_nested_type(original) == values.type:
+                return values, original
+            return values, Features.from_arrow_schema(pa.schema([pa.field(name, values.type)]))[name]
+        if self.features is not None and name in self.features:
+            return column_to_arrow(values, self.features[name]), self.features[name]
+        if original is not None:
+            try:
+                return column_to_arrow(values, original), original
+            except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError, OverflowError):
+                pass
+        table, features = table_from_batch({name: values})
+        return table.column(0), features[name]
+
+
+def _run_shard(rank: int) -> Any:
+    dataset, runner_kwargs, num_proc, fingerprint, keep_in_memory = _JOB
+    shard = dataset.shard(num_proc, rank, contiguous=True)
+    offset = sum(len(dataset.shard(num_proc, r, contiguous=True)) for r in range(rank))
+    runner = _Runner(shard, **runner_kwargs)
+    if runner.for_filter:
+        masks = list(runner.outputs(offset, rank))
+        return np.concatenate(masks) if masks else np.zeros(0, bool)
+    tables = (t for t in runner.outputs(offset, rank) if t is not None)
+    name = f"{fingerprint}_{rank:05d}_of_{num_proc:05d}"
+    result = write_or_keep(shard, tables, None, name, keep_in_memory, None)
+    return result.recipe if result.recipe is not None else result.table
+
+
+def _run_parallel(dataset: Dataset, runner_kwargs: dict, num_proc: int, fingerprint: str,
+                  keep_in_memory: bool) -> list[Any]:
+    global _JOB
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
+    if method is None:
+        raise RuntimeError("num_proc needs the 'fork' start method; use num_proc=None on this platform")
+    _JOB = (dataset, runner_kwargs, num_proc, fingerprint, keep_in_memory)
+    try:
+        with multiprocessing.get_context(method).Pool(num_proc) as pool:
+            return pool.map(_run_shard, range(num_proc))
+    finally:
+        _JOB = None
+
+
+class ProcessingMixin:
+    """``map`` and ``filter`` with `datasets`' arguments and semantics."""
+
+    def map(
+        self: Dataset,
+        function: Callable | None = None,
+        with_indices: bool = False,
+        with_rank: bool = False,
+        input_columns: str | Sequence[str] | None = None,
+        batched: bool = False,
+        batch_size: int | None = 1000,
+        drop_last_batch: bool = False,
+        remove_columns: str | Sequence[str] | None = None,
+        keep_in_memory: bool = False,
+        load_from_cache_file: bool | None = None,
+        cache_file_name: str | None = None,
+        writer_batch_size: int | None = 1000,
+        features: Features | None = None,
+        disable_nullable: bool = False,
+        fn_kwargs: dict | None = None,
+        num_proc: int | None = None,
+        new_fingerprint: str | None = None,
+        desc: str | None = None,
+        **_: Any,
+    ) -> Dataset:
+        """Apply ``function`` to each row (or batch) and merge what it returns into the rows."""
+        remove = [remove_columns] if isinstance(remove_columns, str) else list(remove_columns or [])
+        missing = [c for c in remove if c not in self.column_names]
+        if missing:
+            raise ValueError(f"Column to remove {missing} not in the dataset. Current columns in the dataset: "
+                             f"{self.column_names}")
+        inputs = [input_columns] if isinstance(input_columns, str) else (list(input_columns) if input_columns else None)
+        for c in inputs or []:
+            if c not in self.column_names:
+                raise ValueError(f"Input column {c} not in the dataset. Current columns in the dataset: {self.column_names}")
+        if self.num_rows == 0:
+            return self
+        kwargs = dict(with_indices=with_indices, with_rank=with_rank, input_columns=inputs, batched=batched,
+                      batch_size=batch_size or self.num_rows, drop_last_batch=drop_last_batch,
+                      remove_columns=remove, features=features, fn_kwargs=dict(fn_kwargs or {}))
+        fingerprint = new_fingerprint or self._new_fingerprint(
+            "map", function=function, format=(self._format_type, self._format_kwargs), **kwargs)
+        cached = _cached(self, fingerprint, load_from_cache_file) if not keep_in_memory and not num_proc else None
+        if cached is not None:
+            return self._result(cached, fingerprint)
+        label = desc or "Map"
+        if num_proc and num_proc > 1 and self.num_rows > 1:
+            num_proc = min(num_proc, self.num_rows)
+            parts = _run_parallel(self, dict(function=function, for_filter=False, **kwargs), num_proc,
+                                  fingerprint, keep_in_memory or cache_dir_of(self) is None)
+            return self._result(_assemble(parts), fingerprint)
+        runner = _Runner(self, function, for_filter=False, **kwargs)
+        with progress_bar(total=self.num_rows, desc=label, unit=" examples") as bar:
+            tables = (t for t in runner.outputs(bar=bar) if t is not None)
+            result = write_or_keep(self, tables, None, fingerprint, keep_in_memory, cache_file_name)
+        if result.table.num_columns == 0 and result.table.num_rows == 0:
+            return self._replace(fingerprint=fingerprint) if not remove else self.remove_columns(remove)
+        return self._result(result, fingerprint)
+
+    def batch(self: Dataset, batch_size: int, drop_last_batch: bool = False, num_proc: int | None = None,
+              new_fingerprint: str | None = None) -> Dataset:
+        """A dataset whose rows are batches: each column holds the list of ``batch_size`` values."""
+        return self.map(_to_one_row, batched=True, batch_size=batch_size, drop_last_batch=drop_last_batch,
+                        num_proc=num_proc, new_fingerprint=new_fingerprint, desc="Batching examples")
+
+    def _result(self: Dataset, table: ArrowTable, fingerprint: str) -> Dataset:
+        info = self._info.copy()
+        info.features = Features.from_arrow_schema(table.table.schema)
+        return self._replace(table=table, indices=None, info=info, fingerprint=fingerprint)
+
+    def filter(
+        self: Dataset,
+        function: Callable | None = None,
+        with_indices: bool = False,
+        with_rank: bool = False,
+        input_columns: str | Sequence[str] | None = None,
+        batched: bool = False,
+        batch_size: int | None = 1000,
+        keep_in_memory: bool = False,
+        load_from_cache_file: bool | None = None,
+        fn_kwargs: dict | None = None,
+        num_proc: int | None = None,
+        new_fingerprint: str | None = None,
+        desc: str | None = None,
+        **_: Any,
+    ) -> Dataset:
+        """Rows for which ``function`` returns True, as an indices mapping (no rows are copied)."""
+        if function is None:
+            return self
+        inputs = [input_columns] if isinstance(input_columns, str) else (list(input_columns) if input_columns else None)
+        kwargs = dict(with_indices=with_indices, with_rank=with_rank, input_columns=inputs, batched=batched,
+                      batch_size=batch_size or max(self.num_rows, 1), drop_last_batch=False, remove_columns=[],
+                      features=None, fn_kwargs=dict(fn_kwargs or {}))
+        fingerprint = new_fingerprint or self._new_fingerprint(
+            "filter", function=function, format=(self._format_type, self._format_kwargs), **kwargs)
+        if self.num_rows == 0:
+            return self._replace(fingerprint=fingerprint)
+        directory = cache_dir_of(self)
+        cache = directory / f"cache-{fingerprint}.indices.npy" if directory is not None else None
+        if cache is not None and cache.exists() and load_from_cache_file is not False and not keep_in_memory:
+            return self.select(np.load(cache), new_fingerprint=fingerprint)
+        if num_proc and num_proc > 1 and self.num_rows > 1:
+            masks = _run_parallel(self, dict(function=function, for_filter=True, **kwargs),
+                                  min(num_proc, self.num_rows), fingerprint, True)
+            mask = np.concatenate(masks)
+        else:
+            runner = _Runner(self, function, for_filter=True, **kwargs)
+            with progress_bar(total=self.num_rows, desc=desc or "Filter", unit=" examples") as bar:
+                mask = np.concatenate(list(runner.outputs(bar=bar)))
+        kept = np.flatnonzero(mask)
+        if cache is not None and not keep_in_memory:
+            tmp = cache.with_name(f".{cache.name}.{os.getpid()}.tmp.npy")
+            np.save(tmp, kept)
+            os.replace(tmp, cache)
+        return self.select(kept, new_fingerprint=fingerprint)
+
+
+def _to_one_row(batch: dict[str, list]) -> dict[str, list]:
+    return {name: [values] for name, values in batch.items()}
+
+
+def _assemble(parts: list[Any]) -> ArrowTable:
+    """Concatenate per-process results: recipes of cache files, or in-memory tables."""
+    if all(isinstance(p, TableRecipe) for p in parts):
+        recipe = TableRecipe.concat(parts)
+        return ArrowTable(recipe.build(), recipe)
+    tables = [p.build() if isinstance(p, TableRecipe) else p for p in parts]
+    return ArrowTable(pa.concat_tables(tables, promote_options="default"))
+
