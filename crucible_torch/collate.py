@@ -1,0 +1,305 @@
+"""Feature-driven collate: a batch becomes tensors by what its Features say, not by guessing from values.
+
+Rules: bool/int/float ``Value`` and ``ClassLabel`` -> tensors (int -> int64, float -> float32 unless
+``keep_dtype``); strings/binary -> lists; equal-shape lists and images -> stacked tensors; ragged lists of
+numbers -> a list of tensors, or with ``pad=True`` a padded tensor plus ``<column>_lengths``; ``Image`` ->
+uint8 CHW (decoded by torchvision, straight from the stored bytes on the fast path); structs recurse.
+The fast path takes the Arrow table a Dataset gathered for the batch and converts whole columns at once.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import torch
+
+from .features import Audio, ClassLabel, Features, Image, LargeList, List, Value
+
+_INT_TYPES = {"int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64"}
+_FLOAT_TYPES = {"float16", "float32", "float64", "float", "double"}
+_KEEP = {
+    "bool": torch.bool, "int8": torch.int8, "int16": torch.int16, "int32": torch.int32, "int64": torch.int64,
+    "uint8": torch.uint8, "uint16": torch.int32, "uint32": torch.int64, "uint64": torch.int64,
+    "float16": torch.float16, "float32": torch.float32, "float": torch.float32, "float64": torch.float64,
+    "double": torch.float64,
+}
+
+
+def _numeric_kind(feature: Any) -> str | None:
+    """'bool', 'int' or 'float' for features stored as numbers; None otherwise."""
+    if isinstance(feature, ClassLabel):
+        return "int"
+    if isinstance(feature, Value):
+        if feature.dtype == "bool":
+            return "bool"
+        if feature.dtype in _INT_TYPES:
+            return "int"
+        if feature.dtype in _FLOAT_TYPES:
+            return "float"
+    return None
+
+
+def _element(feature: Any) -> Any:
+    return feature.feature if isinstance(feature, (List, LargeList)) else None
+
+
+def _is_pil(value: Any) -> bool:
+    if "PIL.Image" not in sys.modules:
+        return False
+    import PIL.Image
+
+    return isinstance(value, PIL.Image.Image)
+
+
+class Collator:
+    """A picklable collate function for DataLoader, built from a dataset's Features.
+
+    ``Collator(ds.features)`` (or ``ds.collate_fn``) turns a batch from ``Dataset.__getitems__`` into a dict of
+    tensors and lists with one conversion per column. It also accepts plain lists of row dicts.
+    """
+
+    def __init__(self, features: Features | Mapping[str, Any] | None = None, *, pad: bool = False,
+                 padding_value: float = 0, pad_to_multiple_of: int | None = None, padding_side: str = "right",
+                 keep_dtype: bool = False, fill_value: float | None = None):
+        if padding_side not in ("right", "left"):
+            raise ValueError(f"padding_side must be 'right' or 'left', not {padding_side!r}")
+        self.features = Features(features) if features is not None and not isinstance(features, Features) else features
+        self.pad = pad
+        self.padding_value = padding_value
+        self.pad_to_multiple_of = pad_to_multiple_of
+        self.padding_side = padding_side
+        self.keep_dtype = keep_dtype
+        self.fill_value = fill_value
+
+    # ------------------------------------------------------------------ entry
+    def __call__(self, batch: Any) -> Any:
+        from .datasets.row_batch import RowBatch
+
+        if isinstance(batch, RowBatch):
+            if batch.is_plain:
+                return self.collate_table(batch.table)
+            columns = batch.columns
+            return columns if isinstance(columns, pa.Table) else self.collate_columns(columns)
+        if isinstance(batch, Sequence) and batch and isinstance(batch[0], Mapping):
+            keys = list(batch[0])
+            return self.collate_columns({k: [row[k] for row in batch] for k in keys})
+        return torch.utils.data.default_collate(batch)
+
+    def _dtype(self, feature: Any, kind: str) -> torch.dtype:
+        if self.keep_dtype and isinstance(feature, Value):
+            return _KEEP[feature.dtype]
+        return {"bool": torch.bool, "int": torch.int64, "float": torch.float32}[kind]
+
+    # ------------------------------------------------------- arrow fast path
+    def collate_table(self, table: pa.Table) -> dict[str, Any]:
+        """Collate the Arrow rows of one batch, column by column."""
+        features = self.features or Features.from_arrow_schema(table.schema)
+        out: dict[str, Any] = {}
+        for name in table.column_names:
+            column = table.column(name).combine_chunks()
+            self._put(out, name, self._collate_arrow(features.get(name), column, name))
+        return out
+
+    def _put(self, out: dict[str, Any], name: str, value: Any) -> None:
+        if isinstance(value, _Padded):
+            out[name], out[f"{name}_lengths"] = value.values, value.lengths
+        else:
+            out[name] = value
+
+    def _null_rows(self, array: pa.Array) -> list[int]:
+        return np.flatnonzero(array.is_null().to_numpy(zero_copy_only=False)).tolist()
+
+    def _numbers(self, array: pa.Array, feature: Any, kind: str, name: str) -> torch.Tensor:
+        if array.null_count:
+            if self.fill_value is None:
+                rows = self._null_rows(array)
+                raise ValueError(f"column {name!r}: row {rows[0]} of the batch is None; pass fill_value= to the "
+                                 f"Collator (or filter those rows) to collate numeric columns with missing values")
+            array = pc.fill_null(array, pa.scalar(self.fill_value).cast(array.type))
+        values = np.array(array.to_numpy(zero_copy_only=False))
+        return torch.from_numpy(values).to(self._dtype(feature, kind))
+
+    def _collate_arrow(self, feature: Any, array: pa.Array, name: str) -> Any:
+        if isinstance(feature, Image):
+            if not feature.decode:
+                return array.to_pylist()
+            return self._images(array.to_pylist(), feature.mode, name)
+        if isinstance(feature, Audio):
+            return self.collate_column(feature, [feature.decode_example(v) if v is not None else None
+                                                 for v in array.to_pylist()], name)
+        if isinstance(feature, dict):
+            return {child: self._collate_arrow(sub, array.field(child), f"{name}.{child}")
+                    for child, sub in feature.items()}
+        kind = _numeric_kind(feature)
+        if kind is not None:
+            return self._numbers(array, feature, kind, name)
+        element = _element(feature)
+        element_kind = _numeric_kind(element)
+        if element_kind is not None and (pa.types.is_list(array.type) or pa.types.is_large_list(array.type)
+                                         or pa.types.is_fixed_size_list(array.type)):
+            return self._lists(array, element, element_kind, name)
+        return self.collate_column(feature, array.to_pylist(), name)
+
+    def _lists(self, array: pa.Array, element: Any, kind: str, name: str) -> Any:
+        if array.null_count:
+            return self.collate_column(List(element), array.to_pylist(), name)
+        if pa.types.is_fixed_size_list(array.type):
+            flat = self._numbers(array.flatten(), element, kind, name)
+            return flat.reshape(len(array), array.type.list_size)
+        offsets = array.offsets.to_numpy()
+        lengths = np.diff(offsets)
+        flat = self._numbers(array.flatten(), element, kind, name)
+        if len(lengths) and (lengths == lengths[0]).all() and not self.pad:
+            return flat.reshape(len(lengths), int(lengths[0]))
+        rows = list(torch.split(flat, lengths.tolist()))
+        return self._pad(rows) if self.pad else rows
+
+    # ------------------------------------------------------ python values
+    def collate_columns(self, batch: Mapping[str, Sequence[Any]]) -> dict[str, Any]:
+        """Collate a dict of decoded python columns (what a transform or a list of rows gives)."""
+        out: dict[str, Any] = {}
+        for name, values in batch.items():
+            feature = self.features.get(name) if self.features is not None else None
+            self._put(out, name, self.collate_column(feature, list(values), name))
+        return out
+
+    def collate_column(self, feature: Any, values: list, name: str) -> Any:
+        """One column of python values: by its feature when known, else by the values' own types."""
+        if not values:
+            return values
+        if isinstance(feature, dict) and all(isinstance(v, Mapping) for v in values):
+            out: dict[str, Any] = {}
+            for child, sub in feature.items():
+                self._put(out, child, self.collate_column(sub, [v.get(child) for v in values], f"{name}.{child}"))
+            return out
+        kind = _numeric_kind(feature)
+        if kind is not None and all(isinstance(v, (int, float, bool, np.generic)) for v in values):
+            return torch.tensor(values, dtype=self._dtype(feature, kind))
+        if kind is not None and any(v is None for v in values):
+            if self.fill_value is None:
+                row = next(i for i, v in enumerate(values) if v is None)
+                raise ValueError(f"column {name!r}: row {row} of the batch is None; pass fill_value= to the "
+                                 "Collator (or filter those rows) to collate numeric columns with missing values")
+            return torch.tensor([self.fill_value if v is None else v for v in values],
+                                dtype=self._dtype(feature, kind))
+        if isinstance(feature, Image) and feature.decode:
+            return self._images(values, feature.mode, name)
+        element = _element(feature)
+        element_kind = _numeric_kind(element)
+        if element_kind is not None and all(isinstance(v, (list, tuple, np.ndarray, torch.Tensor)) for v in values):
+            rows = [torch.as_tensor(np.asarray(v)).to(self._dtype(element, element_kind)) for v in values]
+            if self.pad and all(r.dim() == 1 for r in rows):
+                return self._pad(rows)
+            return self._stack_or_list(rows)
+        converted = [self.convert_value(feature, v) for v in values]
+        if all(isinstance(v, torch.Tensor) for v in converted):
+            return self._stack_or_list(converted)
+        if all(isinstance(v, (bool, int, float)) and not isinstance(v, str) for v in converted):
+            first = converted[0]
+            kind = "bool" if isinstance(first, bool) else "int" if isinstance(first, int) else "float"
+            return torch.tensor(converted, dtype=self._dtype(None, kind))
+        return converted
+
+    def convert_value(self, feature: Any, value: Any) -> Any:
+        """One value (torch format of a row): numbers and arrays -> tensors, images -> uint8 CHW."""
+        if value is None or isinstance(value, (str, bytes, torch.Tensor)):
+            return value
+        kind = _numeric_kind(feature)
+        if kind is not None and isinstance(value, (int, float, bool, np.generic)):
+            return torch.tensor(value, dtype=self._dtype(feature, kind))
+        if _is_pil(value) or (isinstance(feature, Image) and isinstance(value, Mapping)):
+            from .transforms.decode import decode_image_value
+
+            return decode_image_value(value, mode=getattr(feature, "mode", None))
+        if isinstance(value, np.ndarray):
+            return self._from_numpy(value)
+        if isinstance(value, np.generic):
+            return self._from_numpy(np.asarray(value))
+        if isinstance(value, Mapping):
+            sub = feature if isinstance(feature, dict) else {}
+            return {k: self.convert_value(sub.get(k), v) for k, v in value.items()}
+        if isinstance(value, (list, tuple)):
+            element = _element(feature)
+            converted = [self.convert_value(element, v) for v in value]
+            if converted and all(isinstance(v, torch.Tensor) for v in converted) and len(
+                    {tuple(v.shape) for v in converted}) == 1 and len({v.dtype for v in converted}) == 1:
+                return torch.stack(converted)
+            if converted and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value):
+                return torch.tensor(value, dtype=torch.float32 if any(isinstance(v, float) for v in value)
+                                    else torch.int64)
+            return converted
+        if isinstance(value, bool):
+            return torch.tensor(value)
+        if isinstance(value, int):
+            return torch.tensor(value, dtype=torch.int64)
+        if isinstance(value, float):
+            return torch.tensor(value, dtype=torch.float32)
+        return value
+
+    def _from_numpy(self, array: np.ndarray) -> Any:
+        if array.dtype == object:
+            return [self.convert_value(None, v) for v in array]
+        if np.issubdtype(array.dtype, np.integer) and not self.keep_dtype:
+            array = array.astype(np.int64)
+        elif np.issubdtype(array.dtype, np.floating) and not self.keep_dtype:
+            array = array.astype(np.float32)
+        if array.dtype.kind in "US":
+            return array.tolist()
+        return torch.from_numpy(np.array(array))
+
+    def convert_row(self, row: Mapping[str, Any]) -> dict[str, Any]:
+        """A decoded python row in torch format."""
+        features = self.features or {}
+        return {name: self.convert_value(features.get(name), value) for name, value in row.items()}
+
+    # --------------------------------------------------------------- helpers
+    def _images(self, values: list, mode: str | None, name: str) -> Any:
+        from .transforms.decode import decode_image_value
+
+        tensors = []
+        for row, value in enumerate(values):
+            if value is None:
+                raise ValueError(f"column {name!r}: row {row} of the batch has no image")
+            if isinstance(value, torch.Tensor):
+                tensors.append(value)
+            else:
+                tensors.append(decode_image_value(value, mode=mode, where=f"row {row} of the batch, column {name!r}"))
+        return self._stack_or_list(tensors)
+
+    @staticmethod
+    def _stack_or_list(tensors: list[torch.Tensor]) -> Any:
+        if tensors and len({tuple(t.shape) for t in tensors}) == 1 and len({t.dtype for t in tensors}) == 1:
+            return torch.stack(tensors)
+        return tensors
+
+    def _pad(self, rows: list[torch.Tensor]) -> _Padded:
+        lengths = torch.tensor([len(r) for r in rows], dtype=torch.int64)
+        longest = int(lengths.max()) if len(rows) else 0
+        if self.pad_to_multiple_of:
+            m = self.pad_to_multiple_of
+            longest = (longest + m - 1) // m * m
+        dtype = rows[0].dtype if rows else torch.int64
+        out = torch.full((len(rows), longest), self.padding_value, dtype=dtype)
+        for i, r in enumerate(rows):
+            if self.padding_side == "right":
+                out[i, : len(r)] = r
+            elif len(r):
+                out[i, longest - len(r):] = r
+        return _Padded(out, lengths)
+
+
+class _Padded:
+    """A padded column and its lengths, stored under ``name`` and ``name_lengths``."""
+
+    def __init__(self, values: torch.Tensor, lengths: torch.Tensor):
+        self.values, self.lengths = values, lengths
+
+
+def collate(rows: Any, features: Features | Mapping[str, Any] | None = None, **options: Any) -> Any:
+    """Functional form of :class:`Collator`: ``collate(batch, features, pad=True)``."""
+    return Collator(features, **options)(rows)
