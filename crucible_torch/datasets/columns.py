@@ -193,7 +193,8 @@ class ColumnsMixin:
                              fingerprint=new_fingerprint or self._new_fingerprint("flatten", depth=max_depth))
 
     def unique(self: Dataset, column: str) -> list:
-        """Distinct values of ``column`` over the current rows, in order of first appearance."""
+        """Distinct values of ``column`` in order of first appearance (in storage order, as `datasets` does)."""
         _check_columns(self, [column], "read")
-        values = self._rows_table(slice(None)).column(column) if self._indices is not None else self.data.column(column)
+        partial = self._indices is not None and len(self._indices) != self.data.num_rows
+        values = self._rows_table(slice(None)).column(column) if partial else self.data.column(column)
         return pc.unique(values).to_pylist()

@@ -116,8 +116,8 @@ class ReorderMixin:
         if null_placement not in ("at_start", "at_end"):
             null_placement = {"first": "at_start", "last": "at_end"}.get(null_placement, null_placement)
         table = self._rows_table(slice(None)).select(names)
-        keys = [(name, "descending" if flag else "ascending") for name, flag in zip(names, flags)]
-        order = pc.sort_indices(table, sort_keys=keys, null_placement=null_placement).to_numpy()
+        keys = [(name, "descending" if flag else "ascending", null_placement) for name, flag in zip(names, flags)]
+        order = pc.sort_indices(table, sort_keys=keys).to_numpy()
         fingerprint = new_fingerprint or self._new_fingerprint("sort", names=names, flags=flags, nulls=null_placement)
         return self.select(order, new_fingerprint=fingerprint)
 
