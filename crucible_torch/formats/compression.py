@@ -1,0 +1,108 @@
+"""Transparent decompression of ``.gz``, ``.bz2``, ``.xz`` and ``.zst``/``.zstd`` data files.
+
+`datasets` extracts such files on the fly; we do the same with a forward-only stream, so a compressed JSONL
+or CSV file is read in bounded memory. zstd goes through ``pyarrow.CompressedInputStream``, which avoids an
+extra dependency. A corrupt or truncated stream raises `DataFileError` naming the file.
+"""
+
+from __future__ import annotations
+
+import bz2
+import gzip
+import io
+import lzma
+import zlib
+from typing import BinaryIO
+
+import pyarrow as pa
+
+from ..errors import DataFileError
+from .source import DataSource
+
+COMPRESSION_EXTENSIONS: dict[str, str] = {
+    ".gz": "gzip",
+    ".bz2": "bz2",
+    ".xz": "xz",
+    ".zst": "zstd",
+    ".zstd": "zstd",
+}
+
+
+def compression_of(name: str) -> str | None:
+    """The compression named by the file's last extension (``"gzip"``, ``"zstd"``, ...), or None."""
+    lowered = name.lower()
+    for ext, compression in COMPRESSION_EXTENSIONS.items():
+        if lowered.endswith(ext):
+            return compression
+    return None
+
+
+def strip_compression_extension(name: str) -> str:
+    """``"train.jsonl.gz"`` -> ``"train.jsonl"``; names without a compression extension are unchanged."""
+    lowered = name.lower()
+    for ext in COMPRESSION_EXTENSIONS:
+        if lowered.endswith(ext):
+            return name[: -len(ext)]
+    return name
+
+
+class _DecompressedFile(io.RawIOBase):
+    """Raw stream over a decompressor that closes the underlying file too and names it in errors."""
+
+    def __init__(self, raw: BinaryIO, stream: BinaryIO, name: str, compression: str) -> None:
+        super().__init__()
+        self._raw = raw
+        self._stream = stream
+        self._name = name
+        self._compression = compression
+        self._offset = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+        try:
+            data = self._stream.read(len(buffer))
+        except (EOFError, OSError, zlib.error, lzma.LZMAError, pa.ArrowInvalid) as exc:
+            raise DataFileError(
+                f"cannot decompress {self._compression} data after {self._offset} decompressed bytes: {exc}",
+                file=self._name,
+                hint="the file is truncated or corrupt; delete it and download it again",
+            ) from exc
+        n = len(data)
+        buffer[:n] = data
+        self._offset += n
+        return n
+
+    def close(self) -> None:
+        if not self.closed:
+            try:
+                self._stream.close()
+            finally:
+                self._raw.close()
+        super().close()
+
+
+def _decompressor(raw: BinaryIO, compression: str) -> BinaryIO:
+    if compression == "gzip":
+        return gzip.GzipFile(fileobj=raw, mode="rb")
+    if compression == "bz2":
+        return bz2.BZ2File(raw, mode="rb")
+    if compression == "xz":
+        return lzma.LZMAFile(raw, mode="rb")
+    return pa.CompressedInputStream(pa.PythonFile(raw, mode="r"), "zstd")  # type: ignore[return-value]
+
+
+def open_decompressed(source: DataSource) -> BinaryIO:
+    """Open ``source`` for reading its decompressed bytes.
+
+    Uncompressed files come back as ``source.open()`` (seekable where the source is); compressed ones as a
+    buffered forward-only stream.
+    """
+    compression = compression_of(source.name)
+    raw = source.open()
+    if compression is None:
+        return raw
+    return io.BufferedReader(
+        _DecompressedFile(raw, _decompressor(raw, compression), source.name, compression)
+    )
