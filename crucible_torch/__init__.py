@@ -1,4 +1,4 @@
-"""crucible_torch: Hugging Face Hub datasets, loaded fast and fed straight into ``torch.utils.data.DataLoader``.
+"""crucible_torch: Hub datasets loaded fast and fed straight into ``torch.utils.data.DataLoader``.
 
 The API follows `datasets` (``load_dataset``, ``Dataset``, ``DatasetDict``, ``IterableDataset``, Features), so
 code written against `datasets` runs by changing the import. Heavy modules (torch, pyarrow, torchvision) are
@@ -43,7 +43,32 @@ _EXPORTS: dict[str, str] = {
     "EpochBatchSampler": "crucible_torch.loader",
 }
 
-__all__ = sorted(_EXPORTS)
+__all__ = [
+    "Audio",
+    "ClassLabel",
+    "Collator",
+    "Dataset",
+    "DatasetDict",
+    "DatasetInfo",
+    "EpochBatchSampler",
+    "Features",
+    "Image",
+    "IterableDataset",
+    "IterableDatasetDict",
+    "LargeList",
+    "List",
+    "Sequence",
+    "Value",
+    "collate",
+    "concatenate_datasets",
+    "get_dataset_config_names",
+    "get_dataset_infos",
+    "get_dataset_split_names",
+    "interleave_datasets",
+    "load_dataset",
+    "load_from_disk",
+    "split_dataset_by_node",
+]
 
 
 def __getattr__(name: str) -> Any:

@@ -23,9 +23,19 @@ from .features import Audio, ClassLabel, Features, Image, LargeList, List, Value
 _INT_TYPES = {"int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64"}
 _FLOAT_TYPES = {"float16", "float32", "float64", "float", "double"}
 _KEEP = {
-    "bool": torch.bool, "int8": torch.int8, "int16": torch.int16, "int32": torch.int32, "int64": torch.int64,
-    "uint8": torch.uint8, "uint16": torch.int32, "uint32": torch.int64, "uint64": torch.int64,
-    "float16": torch.float16, "float32": torch.float32, "float": torch.float32, "float64": torch.float64,
+    "bool": torch.bool,
+    "int8": torch.int8,
+    "int16": torch.int16,
+    "int32": torch.int32,
+    "int64": torch.int64,
+    "uint8": torch.uint8,
+    "uint16": torch.int32,
+    "uint32": torch.int64,
+    "uint64": torch.int64,
+    "float16": torch.float16,
+    "float32": torch.float32,
+    "float": torch.float32,
+    "float64": torch.float64,
     "double": torch.float64,
 }
 
@@ -63,9 +73,17 @@ class Collator:
     tensors and lists with one conversion per column. It also accepts plain lists of row dicts.
     """
 
-    def __init__(self, features: Features | Mapping[str, Any] | None = None, *, pad: bool = False,
-                 padding_value: float = 0, pad_to_multiple_of: int | None = None, padding_side: str = "right",
-                 keep_dtype: bool = False, fill_value: float | None = None):
+    def __init__(
+        self,
+        features: Features | Mapping[str, Any] | None = None,
+        *,
+        pad: bool = False,
+        padding_value: float = 0,
+        pad_to_multiple_of: int | None = None,
+        padding_side: str = "right",
+        keep_dtype: bool = False,
+        fill_value: float | None = None,
+    ):
         if padding_side not in ("right", "left"):
             raise ValueError(f"padding_side must be 'right' or 'left', not {padding_side!r}")
         self.features = Features(features) if features is not None and not isinstance(features, Features) else features
@@ -118,8 +136,10 @@ class Collator:
         if array.null_count:
             if self.fill_value is None:
                 rows = self._null_rows(array)
-                raise ValueError(f"column {name!r}: row {rows[0]} of the batch is None; pass fill_value= to the "
-                                 f"Collator (or filter those rows) to collate numeric columns with missing values")
+                raise ValueError(
+                    f"column {name!r}: row {rows[0]} of the batch is None; pass fill_value= to the "
+                    f"Collator (or filter those rows) to collate numeric columns with missing values"
+                )
             array = pc.fill_null(array, pa.scalar(self.fill_value).cast(array.type))
         values = np.array(array.to_numpy(zero_copy_only=False))
         return torch.from_numpy(values).to(self._dtype(feature, kind))
@@ -130,18 +150,25 @@ class Collator:
                 return array.to_pylist()
             return self._images(array.to_pylist(), feature.mode, name)
         if isinstance(feature, Audio):
-            return self.collate_column(feature, [feature.decode_example(v) if v is not None else None
-                                                 for v in array.to_pylist()], name)
+            return self.collate_column(
+                feature,
+                [feature.decode_example(v) if v is not None else None for v in array.to_pylist()],
+                name,
+            )
         if isinstance(feature, dict):
-            return {child: self._collate_arrow(sub, array.field(child), f"{name}.{child}")
-                    for child, sub in feature.items()}
+            return {
+                child: self._collate_arrow(sub, array.field(child), f"{name}.{child}") for child, sub in feature.items()
+            }
         kind = _numeric_kind(feature)
         if kind is not None:
             return self._numbers(array, feature, kind, name)
         element = _element(feature)
         element_kind = _numeric_kind(element)
-        if element_kind is not None and (pa.types.is_list(array.type) or pa.types.is_large_list(array.type)
-                                         or pa.types.is_fixed_size_list(array.type)):
+        if element_kind is not None and (
+            pa.types.is_list(array.type)
+            or pa.types.is_large_list(array.type)
+            or pa.types.is_fixed_size_list(array.type)
+        ):
             return self._lists(array, element, element_kind, name)
         return self.collate_column(feature, array.to_pylist(), name)
 
@@ -183,10 +210,11 @@ class Collator:
         if kind is not None and any(v is None for v in values):
             if self.fill_value is None:
                 row = next(i for i, v in enumerate(values) if v is None)
-                raise ValueError(f"column {name!r}: row {row} of the batch is None; pass fill_value= to the "
-                                 "Collator (or filter those rows) to collate numeric columns with missing values")
-            return torch.tensor([self.fill_value if v is None else v for v in values],
-                                dtype=self._dtype(feature, kind))
+                raise ValueError(
+                    f"column {name!r}: row {row} of the batch is None; pass fill_value= to the "
+                    "Collator (or filter those rows) to collate numeric columns with missing values"
+                )
+            return torch.tensor([self.fill_value if v is None else v for v in values], dtype=self._dtype(feature, kind))
         if isinstance(feature, Image) and feature.decode:
             return self._images(values, feature.mode, name)
         element = _element(feature)
@@ -226,12 +254,17 @@ class Collator:
         if isinstance(value, (list, tuple)):
             element = _element(feature)
             converted = [self.convert_value(element, v) for v in value]
-            if converted and all(isinstance(v, torch.Tensor) for v in converted) and len(
-                    {tuple(v.shape) for v in converted}) == 1 and len({v.dtype for v in converted}) == 1:
+            if (
+                converted
+                and all(isinstance(v, torch.Tensor) for v in converted)
+                and len({tuple(v.shape) for v in converted}) == 1
+                and len({v.dtype for v in converted}) == 1
+            ):
                 return torch.stack(converted)
             if converted and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value):
-                return torch.tensor(value, dtype=torch.float32 if any(isinstance(v, float) for v in value)
-                                    else torch.int64)
+                return torch.tensor(
+                    value, dtype=torch.float32 if any(isinstance(v, float) for v in value) else torch.int64
+                )
             return converted
         if isinstance(value, bool):
             return torch.tensor(value)
@@ -289,7 +322,7 @@ class Collator:
             if self.padding_side == "right":
                 out[i, : len(r)] = r
             elif len(r):
-                out[i, longest - len(r):] = r
+                out[i, longest - len(r) :] = r
         return _Padded(out, lengths)
 
 

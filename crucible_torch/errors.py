@@ -60,6 +60,10 @@ class DataFilesNotFoundError(CrucibleError, FileNotFoundError):
     """A data-file pattern matched nothing, or a dataset directory holds no loadable files."""
 
 
+class DatasetScriptError(CrucibleError, RuntimeError):
+    """The dataset is a loading script (``{name}.py``), which `datasets` no longer runs either."""
+
+
 class DatasetNotFoundError(CrucibleError, FileNotFoundError):
     """The dataset path is neither a local directory, a packaged builder, nor a Hub repository."""
 

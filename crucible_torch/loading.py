@@ -12,7 +12,7 @@ import os
 from typing import Any
 
 from .data_files import ResolvedConfig
-from .datasets import Dataset, DatasetDict, DatasetInfo, concatenate_datasets
+from .datasets import DatasetDict, DatasetInfo, concatenate_datasets
 from .datasets.info import SplitInfo
 from .features import Features
 from .sources import DatasetSource, open_source
@@ -24,13 +24,20 @@ _DOWNLOAD_MODES = (None, "reuse_dataset_if_exists", "reuse_cache_if_exists", "fo
 def _features_for(resolved: ResolvedConfig, features: Any) -> Features | None:
     if features is not None:
         return features if isinstance(features, Features) else Features(features)
-    if resolved.features_dict:
-        return Features.from_dict(resolved.features_dict)
+    if resolved.features_yaml:
+        return Features.from_yaml_list(resolved.features_yaml)
     return None
 
 
-def _resolve(path: str, name: str | None, data_dir: str | None, data_files: Any, revision: str | None,
-             token: Any, config_kwargs: dict[str, Any]) -> tuple[DatasetSource, ResolvedConfig]:
+def _resolve(
+    path: str,
+    name: str | None,
+    data_dir: str | None,
+    data_files: Any,
+    revision: str | None,
+    token: Any,
+    config_kwargs: dict[str, Any],
+) -> tuple[DatasetSource, ResolvedConfig]:
     source = open_source(path, data_files=data_files, data_dir=data_dir, revision=revision, token=token)
     resolved = source.resolve(name, data_dir, data_files)
     if config_kwargs:
@@ -39,7 +46,7 @@ def _resolve(path: str, name: str | None, data_dir: str | None, data_files: Any,
             splits=resolved.splits,
             builder=resolved.builder,
             builder_kwargs={**resolved.builder_kwargs, **config_kwargs},
-            features_dict=resolved.features_dict,
+            features_yaml=resolved.features_yaml,
             split_sizes=resolved.split_sizes,
             data_dir=resolved.data_dir,
         )
@@ -71,8 +78,10 @@ def load_dataset(
     ``streaming=True``. Extra keyword arguments are builder options (``sep``, ``field``, ``sample_by``, ...).
     """
     if streaming and num_proc is not None:
-        raise NotImplementedError("Loading a streaming dataset in parallel with `num_proc` is not implemented. "
-                                  "To parallelize streaming, use a PyTorch DataLoader with `num_workers` instead.")
+        raise NotImplementedError(
+            "Loading a streaming dataset in parallel with `num_proc` is not implemented. "
+            "To parallelize streaming, use a PyTorch DataLoader with `num_workers` instead."
+        )
     if download_mode not in _DOWNLOAD_MODES:
         raise ValueError(f"download_mode must be one of {list(_DOWNLOAD_MODES)}, not {download_mode!r}")
     if token is None and download_config is not None:
@@ -88,8 +97,15 @@ def load_dataset(
     from .prepare import prepare_split
 
     prepared = {
-        s: prepare_split(source, resolved, s, feats, cache_dir, bool(keep_in_memory),
-                         force=download_mode == "force_redownload")
+        s: prepare_split(
+            source,
+            resolved,
+            s,
+            feats,
+            cache_dir,
+            bool(keep_in_memory),
+            force=download_mode == "force_redownload",
+        )
         for s in names
     }
     if spec is None:
@@ -106,32 +122,41 @@ def load_dataset(
     return concatenate_datasets(parts, split=str(spec))
 
 
-def get_dataset_config_names(path: str, revision: str | None = None, token: str | bool | None = None,
-                             data_files: Any = None, **_: Any) -> list[str]:
+def get_dataset_config_names(
+    path: str, revision: str | None = None, token: str | bool | None = None, data_files: Any = None, **_: Any
+) -> list[str]:
     """The config names of a dataset (``["default"]`` when its card declares none)."""
     source = open_source(path, data_files=data_files, revision=revision, token=token)
     return source.config_names()
 
 
-def get_dataset_split_names(path: str, config_name: str | None = None, data_files: Any = None,
-                            data_dir: str | None = None, revision: str | None = None,
-                            token: str | bool | None = None, **config_kwargs: Any) -> list[str]:
+def get_dataset_split_names(
+    path: str,
+    config_name: str | None = None,
+    data_files: Any = None,
+    data_dir: str | None = None,
+    revision: str | None = None,
+    token: str | bool | None = None,
+    **config_kwargs: Any,
+) -> list[str]:
     """The split names of one config, in `datasets`' order."""
     _, resolved = _resolve(path, config_name, data_dir, data_files, revision, token, config_kwargs)
     return list(resolved.splits)
 
 
-def get_dataset_infos(path: str, data_files: Any = None, revision: str | None = None,
-                      token: str | bool | None = None, **_: Any) -> dict[str, DatasetInfo]:
+def get_dataset_infos(
+    path: str, data_files: Any = None, revision: str | None = None, token: str | bool | None = None, **_: Any
+) -> dict[str, DatasetInfo]:
     """Per config: features and split sizes where the dataset card states them (no data is read)."""
     source = open_source(path, data_files=data_files, revision=revision, token=token)
     infos = {}
     for config in source.config_names():
-        resolved = source.resolve(config if config != "default" or len(source.config_names()) > 1 else None,
-                                  None, data_files)
+        resolved = source.resolve(
+            config if config != "default" or len(source.config_names()) > 1 else None, None, data_files
+        )
         sizes = resolved.split_sizes or {}
         infos[config] = DatasetInfo(
-            features=Features.from_dict(resolved.features_dict) if resolved.features_dict else None,
+            features=Features.from_yaml_list(resolved.features_yaml) if resolved.features_yaml else None,
             builder_name=resolved.builder,
             dataset_name=source.cache_name,
             config_name=resolved.config_name,

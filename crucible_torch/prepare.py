@@ -32,21 +32,24 @@ FORMAT_VERSION = "1"
 
 def split_fingerprint(source: DatasetSource, resolved: ResolvedConfig, split: str, features: Features | None) -> str:
     """The cache key of one prepared split."""
-    key = hash_object((
-        FORMAT_VERSION,
-        source.cache_name,
-        resolved.config_name,
-        resolved.builder,
-        sorted((k, repr(v)) for k, v in resolved.builder_kwargs.items()),
-        features.to_dict() if features is not None else None,
-        source.identity(resolved.splits[split]),
-    ))
+    key = hash_object(
+        (
+            FORMAT_VERSION,
+            source.cache_name,
+            resolved.config_name,
+            resolved.builder,
+            sorted((k, repr(v)) for k, v in resolved.builder_kwargs.items()),
+            features.to_dict() if features is not None else None,
+            source.identity(resolved.splits[split]),
+        )
+    )
     assert key is not None
     return key
 
 
-def _converted_batches(resolved: ResolvedConfig, files: list[str], names: list[str],
-                       features: Features | None, bar) -> Iterator[pa.Table]:
+def _converted_batches(
+    resolved: ResolvedConfig, files: list[str], names: list[str], features: Features | None, bar
+) -> Iterator[pa.Table]:
     reader = get_reader(resolved.builder, **resolved.builder_kwargs)
     sources = [_NamedSource(path, name) for path, name in zip(files, names)]
     for _, batch in read_files(reader, sources):
@@ -96,8 +99,9 @@ def prepare_split(
     return Dataset(table, info=info, split=split, fingerprint=fingerprint)
 
 
-def _write_split(source: DatasetSource, resolved: ResolvedConfig, split: str, features: Features | None,
-                 path: Path) -> None:
+def _write_split(
+    source: DatasetSource, resolved: ResolvedConfig, split: str, features: Features | None, path: Path
+) -> None:
     files = resolved.splits[split]
     local = source.local_paths(files)
     names = [f if os.path.isabs(f) else f"{source.where}/{f}" for f in files]

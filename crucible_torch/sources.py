@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .data_file_types import infer_builder
 from .data_files import ResolvedConfig, config_names, resolve_config, resolve_local_data_files
-from .errors import DataFilesNotFoundError, DatasetNotFoundError
+from .errors import DataFilesNotFoundError, DatasetNotFoundError, DatasetScriptError
 from .file_listing import FileListing, is_remote_url
-from .formats import infer_builder
 from .repo_metadata import read_card_data
 
 PACKAGED_BUILDERS = ("parquet", "json", "csv", "text", "arrow")
@@ -46,8 +46,15 @@ class DatasetSource:
     card_data: dict[str, Any]
 
     def resolve(self, name: str | None, data_dir: str | None, data_files: Any) -> ResolvedConfig:
-        return resolve_config(self.listing, self.card_data, name, data_dir, data_files,
-                              dataset_name=self.dataset_name, where=self.where)
+        return resolve_config(
+            self.listing,
+            self.card_data,
+            name,
+            data_dir,
+            data_files,
+            dataset_name=self.dataset_name,
+            where=self.where,
+        )
 
     @property
     def dataset_name(self) -> str | None:
@@ -75,8 +82,9 @@ def _local_identity(path: str) -> tuple:
 class PackagedSource(DatasetSource):
     """``load_dataset("json", data_files=...)``: a builder name plus local files (absolute paths)."""
 
-    def __init__(self, builder: str, data_files: Any, data_dir: str | None):
+    def __init__(self, builder: str, data_files: Any, data_dir: str | None, builder_kwargs: dict | None = None):
         self.builder = builder
+        self.builder_kwargs = dict(builder_kwargs or {})
         self.cache_name = builder
         self.where = f"{builder} data files"
         self._splits = resolve_local_data_files(data_files, data_dir)
@@ -84,7 +92,12 @@ class PackagedSource(DatasetSource):
         self.card_data = {}
 
     def resolve(self, name: str | None, data_dir: str | None, data_files: Any) -> ResolvedConfig:
-        return ResolvedConfig(config_name=name or "default", splits=self._splits, builder=self.builder)
+        return ResolvedConfig(
+            config_name=name or "default",
+            splits=self._splits,
+            builder=self.builder,
+            builder_kwargs=dict(self.builder_kwargs),
+        )
 
     def config_names(self) -> list[str]:
         return ["default"]
@@ -181,12 +194,22 @@ class HubSource(DatasetSource):
             cached = self.snapshot.local_path(f)
             entry = self.snapshot.files[f]
             if cached is not None:
-                out.append(StreamLocation(f"hf://datasets/{self.repo_id}@{self.snapshot.commit}/{f}", path=cached,
-                                          size=entry.size))
+                out.append(
+                    StreamLocation(
+                        f"hf://datasets/{self.repo_id}@{self.snapshot.commit}/{f}",
+                        path=cached,
+                        size=entry.size,
+                    )
+                )
             else:
-                out.append(StreamLocation(f"hf://datasets/{self.repo_id}@{self.snapshot.commit}/{f}",
-                                          url=self.snapshot.url(f), size=entry.size,
-                                          headers=self.snapshot.auth_headers()))
+                out.append(
+                    StreamLocation(
+                        f"hf://datasets/{self.repo_id}@{self.snapshot.commit}/{f}",
+                        url=self.snapshot.url(f),
+                        size=entry.size,
+                        headers=self.snapshot.auth_headers(),
+                    )
+                )
         return out
 
 
@@ -205,8 +228,13 @@ def _parquet_export_configs(paths: Sequence[str]) -> list[dict[str, Any]]:
     ]
 
 
-def open_source(path: str, data_files: Any = None, data_dir: str | None = None, revision: str | None = None,
-                token: str | bool | None = None) -> DatasetSource:
+def open_source(
+    path: str,
+    data_files: Any = None,
+    data_dir: str | None = None,
+    revision: str | None = None,
+    token: str | bool | None = None,
+) -> DatasetSource:
     """The source for ``load_dataset(path, ...)``: packaged builder, local directory, or Hub repo."""
     if path in PACKAGED_BUILDERS:
         if data_files is not None and _remote(data_files):
@@ -216,10 +244,12 @@ def open_source(path: str, data_files: Any = None, data_dir: str | None = None, 
         return LocalDirectorySource(path)
     if os.path.isfile(path):
         if path.endswith(".py"):
-            raise RuntimeError(f"Dataset scripts are no longer supported, but found {os.path.basename(path)}. "
-                               "Load the data files with a packaged builder, e.g. load_dataset('json', data_files=...)")
-        builder, _ = infer_builder([path])
-        return PackagedSource(builder, path, None)
+            raise RuntimeError(
+                f"Dataset scripts are no longer supported, but found {os.path.basename(path)}. "
+                "Load the data files with a packaged builder, e.g. load_dataset('json', data_files=...)"
+            )
+        builder, kwargs = infer_builder({"train": [path]}, path)
+        return PackagedSource(builder, path, None, kwargs)
     if _REPO_ID.match(path) and not path.startswith((".", "/")):
         return HubSource(path, revision, token)
     raise DatasetNotFoundError(

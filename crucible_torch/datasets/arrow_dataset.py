@@ -31,9 +31,7 @@ from .table import ArrowTable
 _ITER_BATCH = 1000
 
 
-class Dataset(
-    ReorderMixin, ProcessingMixin, ColumnsMixin, ConstructMixin, ExportMixin, torch.utils.data.Dataset
-):
+class Dataset(ReorderMixin, ProcessingMixin, ColumnsMixin, ConstructMixin, ExportMixin, torch.utils.data.Dataset):
     """A table of rows with Features, random access by index, and `datasets`' transformation API."""
 
     def __init__(

@@ -24,8 +24,9 @@ if TYPE_CHECKING:
 def _check_columns(dataset: Dataset, names: Sequence[str], what: str) -> None:
     missing = [n for n in names if n not in dataset.column_names]
     if missing:
-        raise ValueError(f"Column(s) {missing} to {what} not in the dataset. Current columns in the dataset: "
-                         f"{dataset.column_names}")
+        raise ValueError(
+            f"Column(s) {missing} to {what} not in the dataset. Current columns in the dataset: {dataset.column_names}"
+        )
 
 
 class ColumnsMixin:
@@ -54,17 +55,19 @@ class ColumnsMixin:
             new._transform = self._transform
         return new
 
-    def rename_column(self: Dataset, original_column_name: str, new_column_name: str,
-                      new_fingerprint: str | None = None) -> Dataset:
+    def rename_column(
+        self: Dataset, original_column_name: str, new_column_name: str, new_fingerprint: str | None = None
+    ) -> Dataset:
         """Rename one column."""
         if new_column_name in self.column_names and new_column_name != original_column_name:
-            raise ValueError(f"New column name {new_column_name} already in the dataset. Please choose a column "
-                             f"name which is not already in the dataset. Current columns in the dataset: "
-                             f"{self.column_names}")
+            raise ValueError(
+                f"New column name {new_column_name} already in the dataset. Please choose a column "
+                f"name which is not already in the dataset. Current columns in the dataset: "
+                f"{self.column_names}"
+            )
         return self.rename_columns({original_column_name: new_column_name}, new_fingerprint)
 
-    def select_columns(self: Dataset, column_names: str | Sequence[str],
-                       new_fingerprint: str | None = None) -> Dataset:
+    def select_columns(self: Dataset, column_names: str | Sequence[str], new_fingerprint: str | None = None) -> Dataset:
         """Keep only ``column_names``, in that order."""
         names = [column_names] if isinstance(column_names, str) else list(column_names)
         _check_columns(self, names, "select")
@@ -76,22 +79,30 @@ class ColumnsMixin:
             fingerprint=new_fingerprint or self._new_fingerprint("select_columns", names=names),
         )
 
-    def remove_columns(self: Dataset, column_names: str | Sequence[str],
-                       new_fingerprint: str | None = None) -> Dataset:
+    def remove_columns(self: Dataset, column_names: str | Sequence[str], new_fingerprint: str | None = None) -> Dataset:
         """Drop ``column_names``."""
         names = [column_names] if isinstance(column_names, str) else list(column_names)
         _check_columns(self, names, "remove")
         keep = [c for c in self.column_names if c not in names]
         return self.select_columns(keep, new_fingerprint or self._new_fingerprint("remove_columns", names=names))
 
-    def cast(self: Dataset, features: Features, batch_size: int | None = 1000, keep_in_memory: bool = False,
-             load_from_cache_file: bool | None = None, num_proc: int | None = None,
-             new_fingerprint: str | None = None, **_: Any) -> Dataset:
+    def cast(
+        self: Dataset,
+        features: Features,
+        batch_size: int | None = 1000,
+        keep_in_memory: bool = False,
+        load_from_cache_file: bool | None = None,
+        num_proc: int | None = None,
+        new_fingerprint: str | None = None,
+        **_: Any,
+    ) -> Dataset:
         """Cast every column to ``features`` (same column names); storage conversion happens only if needed."""
         features = features if isinstance(features, Features) else Features(features)
         if sorted(features) != sorted(self.column_names):
-            raise ValueError(f"The columns in features ({list(features)}) must be identical as the columns in "
-                             f"the dataset: {self.column_names}")
+            raise ValueError(
+                f"The columns in features ({list(features)}) must be identical as the columns in "
+                f"the dataset: {self.column_names}"
+            )
         features = Features({name: features[name] for name in self.column_names})
         fingerprint = new_fingerprint or self._new_fingerprint("cast", features=features.to_dict())
         info = self._info.copy()
@@ -102,7 +113,9 @@ class ColumnsMixin:
         from .processing import write_or_keep
 
         step = batch_size or 10_000
-        batches = (cast_table_to_features(self.data.slice(s, step), features) for s in range(0, self.data.num_rows, step))
+        batches = (
+            cast_table_to_features(self.data.slice(s, step), features) for s in range(0, self.data.num_rows, step)
+        )
         table = write_or_keep(self, batches, target, fingerprint, keep_in_memory)
         return self._replace(table=table, info=info, fingerprint=fingerprint)
 
@@ -130,15 +143,25 @@ class ColumnsMixin:
         table = base.data.set_column(base.column_names.index(column), column, pc.cast(ids, pa.int64()))
         info = base._info.copy()
         info.features = features
-        return base._replace(table=base._table.replaced(table.cast(features.arrow_schema)), info=info,
-                             fingerprint=self._new_fingerprint("class_encode_column", column=column, nulls=include_nulls))
+        return base._replace(
+            table=base._table.replaced(table.cast(features.arrow_schema)),
+            info=info,
+            fingerprint=self._new_fingerprint("class_encode_column", column=column, nulls=include_nulls),
+        )
 
-    def add_column(self: Dataset, name: str, column: Sequence | np.ndarray | pa.Array, new_fingerprint: str | None = None,
-                   feature: Any = None) -> Dataset:
+    def add_column(
+        self: Dataset,
+        name: str,
+        column: Sequence | np.ndarray | pa.Array,
+        new_fingerprint: str | None = None,
+        feature: Any = None,
+    ) -> Dataset:
         """Append a column (one value per row, in the current row order)."""
         if name in self.column_names:
-            raise ValueError(f"Column {name} already in the dataset. Please choose a column name which is not "
-                             f"already in the dataset. Current columns in the dataset: {self.column_names}")
+            raise ValueError(
+                f"Column {name} already in the dataset. Please choose a column name which is not "
+                f"already in the dataset. Current columns in the dataset: {self.column_names}"
+            )
         if len(column) != self.num_rows:
             raise ValueError(f"Column of length {len(column)} does not match the dataset's {self.num_rows} rows")
         base = self.flatten_indices() if self._indices is not None else self
@@ -150,14 +173,20 @@ class ColumnsMixin:
 
             values = list(column) if not isinstance(column, np.ndarray) else column
             array = column_to_arrow(values, feature)
-            feature = feature or infer_column_feature(list(values)) or Features.from_arrow_schema(
-                pa.schema([pa.field(name, array.type)]))[name]
+            feature = (
+                feature
+                or infer_column_feature(list(values))
+                or Features.from_arrow_schema(pa.schema([pa.field(name, array.type)]))[name]
+            )
         features = Features({**base.features, name: feature})
         table = base.data.append_column(pa.field(name, get_nested_type(feature)), array).cast(features.arrow_schema)
         info = base._info.copy()
         info.features = features
-        return base._replace(table=base._table.replaced(table), info=info,
-                             fingerprint=new_fingerprint or self._new_fingerprint("add_column", name=name, column=column))
+        return base._replace(
+            table=base._table.replaced(table),
+            info=info,
+            fingerprint=new_fingerprint or self._new_fingerprint("add_column", name=name, column=column),
+        )
 
     def add_item(self: Dataset, item: dict, new_fingerprint: str | None = None) -> Dataset:
         """Append one row (its values encoded by this dataset's features)."""
@@ -168,8 +197,11 @@ class ColumnsMixin:
         old_rows = self.data.num_rows
         table = pa.concat_tables([self.data, row.cast(self.data.schema)])
         indices = np.append(self._indices, old_rows) if self._indices is not None else False
-        return self._replace(table=self._table.replaced(table), indices=indices,
-                             fingerprint=new_fingerprint or self._new_fingerprint("add_item", item=item))
+        return self._replace(
+            table=self._table.replaced(table),
+            indices=indices,
+            fingerprint=new_fingerprint or self._new_fingerprint("add_item", item=item),
+        )
 
     def flatten(self: Dataset, new_fingerprint: str | None = None, max_depth: int = 16) -> Dataset:
         """Replace struct (dict) columns by one column per field, named ``parent.child``."""
@@ -180,17 +212,26 @@ class ColumnsMixin:
             if not nested:
                 break
             table = pa.Table.from_arrays(
-                [arr for n in table.column_names for arr in
-                 (table.column(n).flatten() if n in nested else [table.column(n)])],
-                names=[name for n in table.column_names for name in
-                       ([f"{n}.{child}" for child in features[n]] if n in nested else [n])],
+                [
+                    arr
+                    for n in table.column_names
+                    for arr in (table.column(n).flatten() if n in nested else [table.column(n)])
+                ],
+                names=[
+                    name
+                    for n in table.column_names
+                    for name in ([f"{n}.{child}" for child in features[n]] if n in nested else [n])
+                ],
             )
         flat = self.features.flatten(max_depth=max_depth)
         table = table.cast(flat.arrow_schema)
         info = self._info.copy()
         info.features = flat
-        return self._replace(table=self._table.replaced(table), info=info,
-                             fingerprint=new_fingerprint or self._new_fingerprint("flatten", depth=max_depth))
+        return self._replace(
+            table=self._table.replaced(table),
+            info=info,
+            fingerprint=new_fingerprint or self._new_fingerprint("flatten", depth=max_depth),
+        )
 
     def unique(self: Dataset, column: str) -> list:
         """Distinct values of ``column`` in order of first appearance (in storage order, as `datasets` does)."""

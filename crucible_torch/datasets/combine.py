@@ -48,8 +48,9 @@ def align_features(features_list: Sequence[Features]) -> Features:
     return Features(merged)
 
 
-def concatenate_datasets(dsets: Sequence[Dataset], info: DatasetInfo | None = None, split: str | None = None,
-                         axis: int = 0) -> Dataset:
+def concatenate_datasets(
+    dsets: Sequence[Dataset], info: DatasetInfo | None = None, split: str | None = None, axis: int = 0
+) -> Dataset:
     """Rows of every dataset in order (``axis=0``), or their columns side by side (``axis=1``)."""
     dsets = list(dsets)
     if not dsets:
@@ -87,8 +88,9 @@ def concatenate_datasets(dsets: Sequence[Dataset], info: DatasetInfo | None = No
     return out
 
 
-def _concat_columns(dsets: list[Dataset], info: DatasetInfo | None, split: str | None, fingerprint: str,
-                    format: dict) -> Dataset:
+def _concat_columns(
+    dsets: list[Dataset], info: DatasetInfo | None, split: str | None, fingerprint: str, format: dict
+) -> Dataset:
     if any(d.num_rows != dsets[0].num_rows for d in dsets):
         raise ValueError("Number of rows must match for all datasets")
     names = [n for d in dsets for n in d.column_names]
@@ -126,15 +128,18 @@ def _round_robin(lengths: list[int], offsets: np.ndarray, strategy: str) -> np.n
     return (wrapped + offsets).reshape(-1)
 
 
-def _sampled(lengths: list[int], offsets: np.ndarray, probabilities: Sequence[float], seed: int | None,
-             strategy: str) -> np.ndarray:
+def _sampled(
+    lengths: list[int], offsets: np.ndarray, probabilities: Sequence[float], seed: int | None, strategy: str
+) -> np.ndarray:
     k = len(lengths)
     rng = np.random.default_rng(seed)
     drawable = np.asarray(probabilities, dtype=np.float64) > 0
     empty = [i for i in range(k) if lengths[i] == 0 and drawable[i]]
     if empty:
-        raise ValueError("interleave_datasets with probabilities requires every dataset that can be sampled "
-                         f"(probability > 0) to be non-empty; datasets at indices {empty} are empty.")
+        raise ValueError(
+            "interleave_datasets with probabilities requires every dataset that can be sampled "
+            f"(probability > 0) to be non-empty; datasets at indices {empty} are empty."
+        )
     if strategy == "all_exhausted_without_replacement":
         exhausted = np.zeros(k, dtype=bool)
         position = [0] * k
@@ -152,8 +157,10 @@ def _sampled(lengths: list[int], offsets: np.ndarray, probabilities: Sequence[fl
     oversampling = strategy == "all_exhausted"
     if oversampling and not drawable.all():
         never = [i for i in range(k) if not drawable[i]]
-        raise ValueError('interleave_datasets with stopping_strategy="all_exhausted" cannot exhaust a dataset that '
-                         f"is never sampled; datasets at indices {never} have probability 0.")
+        raise ValueError(
+            'interleave_datasets with stopping_strategy="all_exhausted" cannot exhaust a dataset that '
+            f"is never sampled; datasets at indices {never} have probability 0."
+        )
     lengths_arr = np.asarray(lengths, dtype=np.int64)
     blocks, counts = [], np.zeros(k, dtype=np.int64)
     reached = np.zeros(k, dtype=bool)
@@ -177,13 +184,19 @@ def _sampled(lengths: list[int], offsets: np.ndarray, probabilities: Sequence[fl
     return indices
 
 
-def interleave_datasets(datasets: Sequence[Dataset], probabilities: Sequence[float] | None = None,
-                        seed: int | None = None, info: DatasetInfo | None = None, split: str | None = None,
-                        stopping_strategy: str = "first_exhausted") -> Dataset:
+def interleave_datasets(
+    datasets: Sequence[Dataset],
+    probabilities: Sequence[float] | None = None,
+    seed: int | None = None,
+    info: DatasetInfo | None = None,
+    split: str | None = None,
+    stopping_strategy: str = "first_exhausted",
+) -> Dataset:
     """Alternate rows between sources: round-robin, or drawn by ``probabilities`` with ``seed``."""
     if stopping_strategy not in STOPPING_STRATEGIES:
-        raise ValueError(f"{stopping_strategy} is not supported. Please enter a valid stopping_strategy: "
-                         f"{list(STOPPING_STRATEGIES)}")
+        raise ValueError(
+            f"{stopping_strategy} is not supported. Please enter a valid stopping_strategy: {list(STOPPING_STRATEGIES)}"
+        )
     datasets = list(datasets)
     if not datasets:
         raise ValueError("Unable to interleave an empty list of datasets.")

@@ -30,8 +30,9 @@ def _info_with(info: DatasetInfo | None, features: Features) -> DatasetInfo:
     return info
 
 
-def _generated_tables(generator: Callable[..., Iterator[dict]], gen_kwargs: dict,
-                      features: Features | None) -> Iterator[pa.Table]:
+def _generated_tables(
+    generator: Callable[..., Iterator[dict]], gen_kwargs: dict, features: Features | None
+) -> Iterator[pa.Table]:
     rows: list[dict] = []
     for row in generator(**gen_kwargs):
         rows.append(row)
@@ -46,8 +47,13 @@ class ConstructMixin:
     """Class methods that build a Dataset from Python objects, pandas, generators or files."""
 
     @classmethod
-    def from_dict(cls, mapping: Mapping[str, Any], features: Features | None = None, info: DatasetInfo | None = None,
-                  split: str | None = None) -> Dataset:
+    def from_dict(
+        cls,
+        mapping: Mapping[str, Any],
+        features: Features | None = None,
+        info: DatasetInfo | None = None,
+        split: str | None = None,
+    ) -> Dataset:
         """Columns given as ``{name: values}``; values are encoded by ``features`` when given."""
         features = features if features is None or isinstance(features, Features) else Features(features)
         table, inferred = table_from_batch(dict(mapping), features)
@@ -59,16 +65,27 @@ class ConstructMixin:
         return cls(table, info=_info_with(info, inferred), split=split)
 
     @classmethod
-    def from_list(cls, mapping: list[dict], features: Features | None = None, info: DatasetInfo | None = None,
-                  split: str | None = None) -> Dataset:
+    def from_list(
+        cls,
+        mapping: list[dict],
+        features: Features | None = None,
+        info: DatasetInfo | None = None,
+        split: str | None = None,
+    ) -> Dataset:
         """Rows given as dicts; the first row's keys are the columns and missing keys read back as None."""
         features = features if features is None or isinstance(features, Features) else Features(features)
         table, inferred = table_from_rows(list(mapping), features)
         return cls(table, info=_info_with(info, inferred), split=split)
 
     @classmethod
-    def from_pandas(cls, df: Any, features: Features | None = None, info: DatasetInfo | None = None,
-                    split: str | None = None, preserve_index: bool | None = None) -> Dataset:
+    def from_pandas(
+        cls,
+        df: Any,
+        features: Features | None = None,
+        info: DatasetInfo | None = None,
+        split: str | None = None,
+        preserve_index: bool | None = None,
+    ) -> Dataset:
         """A pandas DataFrame (pandas is optional); the index is kept as `datasets` keeps it."""
         table = pa.Table.from_pandas(df, preserve_index=preserve_index)
         table = table.replace_schema_metadata(None)
@@ -80,10 +97,17 @@ class ConstructMixin:
         return cls(table.cast(features.arrow_schema), info=_info_with(info, features), split=split)
 
     @classmethod
-    def from_generator(cls, generator: Callable[..., Iterator[dict]], features: Features | None = None,
-                       cache_dir: str | os.PathLike | None = None, keep_in_memory: bool = False,
-                       gen_kwargs: dict | None = None, num_proc: int | None = None, split: str = "train",
-                       **_: Any) -> Dataset:
+    def from_generator(
+        cls,
+        generator: Callable[..., Iterator[dict]],
+        features: Features | None = None,
+        cache_dir: str | os.PathLike | None = None,
+        keep_in_memory: bool = False,
+        gen_kwargs: dict | None = None,
+        num_proc: int | None = None,
+        split: str = "train",
+        **_: Any,
+    ) -> Dataset:
         """Rows yielded by ``generator(**gen_kwargs)``, written to the cache in bounded memory and memory-mapped.
 
         The cache entry is keyed by a hash of the generator's code and arguments, so an unchanged generator is
@@ -96,10 +120,17 @@ class ConstructMixin:
         tables = _generated_tables(generator, gen_kwargs, features)
         if keep_in_memory:
             parts = list(tables)
-            table = pa.concat_tables(parts, promote_options="default") if parts else (
-                features.arrow_schema.empty_table() if features else pa.table({}))
-            return cls(table, info=_info_with(None, Features.from_arrow_schema(table.schema)), split=split,
-                       fingerprint=fingerprint)
+            table = (
+                pa.concat_tables(parts, promote_options="default")
+                if parts
+                else (features.arrow_schema.empty_table() if features else pa.table({}))
+            )
+            return cls(
+                table,
+                info=_info_with(None, Features.from_arrow_schema(table.schema)),
+                split=split,
+                fingerprint=fingerprint,
+            )
         path = data_cache_dir(cache_dir) / "generator" / fingerprint / f"generator-{split}.arrow"
         if key is None or not path.exists():
             writer = None
@@ -116,43 +147,90 @@ class ConstructMixin:
                     writer.abort()
                 raise
         table = ArrowTable.from_files([path])
-        return cls(table, info=_info_with(None, Features.from_arrow_schema(table.table.schema)), split=split,
-                   fingerprint=fingerprint)
+        return cls(
+            table,
+            info=_info_with(None, Features.from_arrow_schema(table.table.schema)),
+            split=split,
+            fingerprint=fingerprint,
+        )
 
     @classmethod
-    def _from_files(cls, builder: str, path_or_paths: Any, split: str | None, features: Features | None,
-                    cache_dir: Any, keep_in_memory: bool, **kwargs: Any) -> Dataset:
+    def _from_files(
+        cls,
+        builder: str,
+        path_or_paths: Any,
+        split: str | None,
+        features: Features | None,
+        cache_dir: Any,
+        keep_in_memory: bool,
+        **kwargs: Any,
+    ) -> Dataset:
         from ..loading import load_dataset
 
-        return load_dataset(builder, data_files=path_or_paths, split=split or "train", features=features,
-                            cache_dir=cache_dir, keep_in_memory=keep_in_memory, **kwargs)
+        return load_dataset(
+            builder,
+            data_files=path_or_paths,
+            split=split or "train",
+            features=features,
+            cache_dir=cache_dir,
+            keep_in_memory=keep_in_memory,
+            **kwargs,
+        )
 
     @classmethod
-    def from_json(cls, path_or_paths: Any, split: str | None = None, features: Features | None = None,
-                  cache_dir: Any = None, keep_in_memory: bool = False, field: str | None = None,
-                  **kwargs: Any) -> Dataset:
+    def from_json(
+        cls,
+        path_or_paths: Any,
+        split: str | None = None,
+        features: Features | None = None,
+        cache_dir: Any = None,
+        keep_in_memory: bool = False,
+        field: str | None = None,
+        **kwargs: Any,
+    ) -> Dataset:
         """JSON Lines or JSON file(s) (``field`` selects the list inside a JSON object)."""
         if field is not None:
             kwargs["field"] = field
         return cls._from_files("json", path_or_paths, split, features, cache_dir, keep_in_memory, **kwargs)
 
     @classmethod
-    def from_parquet(cls, path_or_paths: Any, split: str | None = None, features: Features | None = None,
-                     cache_dir: Any = None, keep_in_memory: bool = False, columns: list[str] | None = None,
-                     **kwargs: Any) -> Dataset:
+    def from_parquet(
+        cls,
+        path_or_paths: Any,
+        split: str | None = None,
+        features: Features | None = None,
+        cache_dir: Any = None,
+        keep_in_memory: bool = False,
+        columns: list[str] | None = None,
+        **kwargs: Any,
+    ) -> Dataset:
         """Parquet file(s), optionally only ``columns``."""
         if columns is not None:
             kwargs["columns"] = columns
         return cls._from_files("parquet", path_or_paths, split, features, cache_dir, keep_in_memory, **kwargs)
 
     @classmethod
-    def from_csv(cls, path_or_paths: Any, split: str | None = None, features: Features | None = None,
-                 cache_dir: Any = None, keep_in_memory: bool = False, **kwargs: Any) -> Dataset:
+    def from_csv(
+        cls,
+        path_or_paths: Any,
+        split: str | None = None,
+        features: Features | None = None,
+        cache_dir: Any = None,
+        keep_in_memory: bool = False,
+        **kwargs: Any,
+    ) -> Dataset:
         """CSV file(s); keyword arguments such as ``sep`` go to the CSV reader."""
         return cls._from_files("csv", path_or_paths, split, features, cache_dir, keep_in_memory, **kwargs)
 
     @classmethod
-    def from_text(cls, path_or_paths: Any, split: str | None = None, features: Features | None = None,
-                  cache_dir: Any = None, keep_in_memory: bool = False, **kwargs: Any) -> Dataset:
+    def from_text(
+        cls,
+        path_or_paths: Any,
+        split: str | None = None,
+        features: Features | None = None,
+        cache_dir: Any = None,
+        keep_in_memory: bool = False,
+        **kwargs: Any,
+    ) -> Dataset:
         """Text file(s): one row per line (or ``sample_by="paragraph"|"document"``)."""
         return cls._from_files("text", path_or_paths, split, features, cache_dir, keep_in_memory, **kwargs)

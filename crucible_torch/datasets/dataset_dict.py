@@ -40,14 +40,17 @@ class DatasetDict(dict):
         if isinstance(key, str) or not self:
             return super().__getitem__(key)
         available = list(self)
-        raise KeyError(f"Invalid key: {key!r}. Please first select a split. For example: "
-                       f"`my_dataset_dictionary[{available[0]!r}][{key!r}]`. Available splits: {available}")
+        raise KeyError(
+            f"Invalid key: {key!r}. Please first select a split. For example: "
+            f"`my_dataset_dictionary[{available[0]!r}][{key!r}]`. Available splits: {available}"
+        )
 
     def _check_values_type(self) -> None:
         for split, ds in self.items():
             if not isinstance(ds, Dataset):
-                raise TypeError(f"Values in `DatasetDict` should be of type `Dataset` but got type '{type(ds)}' "
-                                f"for split {split!r}")
+                raise TypeError(
+                    f"Values in `DatasetDict` should be of type `Dataset` but got type '{type(ds)}' for split {split!r}"
+                )
 
     @property
     def data(self) -> dict[str, Any]:
@@ -99,42 +102,56 @@ class DatasetDict(dict):
     reset_format = _in_place("reset_format", "``Dataset.reset_format`` on every split.")
     set_transform = _in_place("set_transform", "``Dataset.set_transform`` on every split.")
 
-    def shuffle(self, seeds: int | dict[str, int | None] | None = None, seed: int | None = None,
-                generators: dict[str, np.random.Generator] | None = None, **kwargs: Any) -> DatasetDict:
+    def shuffle(
+        self,
+        seeds: int | dict[str, int | None] | None = None,
+        seed: int | None = None,
+        generators: dict[str, np.random.Generator] | None = None,
+        **kwargs: Any,
+    ) -> DatasetDict:
         """Shuffle every split: one ``seed`` for all, or ``seeds``/``generators`` per split."""
         if seed is not None and seeds is not None:
             raise ValueError("Please specify seed or seeds, but not both")
         seeds = seed if seed is not None else seeds
         per_split = seeds if isinstance(seeds, dict) else {k: seeds for k in self}
         generators = generators or {}
-        return DatasetDict({
-            k: ds.shuffle(seed=per_split.get(k), generator=generators.get(k), **kwargs) for k, ds in self.items()
-        })
+        return DatasetDict(
+            {k: ds.shuffle(seed=per_split.get(k), generator=generators.get(k), **kwargs) for k, ds in self.items()}
+        )
 
-    def save_to_disk(self, dataset_dict_path: str | os.PathLike, max_shard_size: int | str | None = None,
-                     num_shards: dict[str, int] | None = None, num_proc: int | None = None, **_: Any) -> None:
+    def save_to_disk(
+        self,
+        dataset_dict_path: str | os.PathLike,
+        max_shard_size: int | str | None = None,
+        num_shards: dict[str, int] | None = None,
+        num_proc: int | None = None,
+        **_: Any,
+    ) -> None:
         """One ``save_to_disk`` directory per split plus ``dataset_dict.json``, as `datasets` lays it out."""
         path = Path(dataset_dict_path)
         path.mkdir(parents=True, exist_ok=True)
         for split, ds in self.items():
-            ds.save_to_disk(path / split, max_shard_size=max_shard_size,
-                            num_shards=(num_shards or {}).get(split))
+            ds.save_to_disk(path / split, max_shard_size=max_shard_size, num_shards=(num_shards or {}).get(split))
         _write_json(path / DICT_FILE, {"splits": list(self)})
 
     @staticmethod
-    def load_from_disk(dataset_dict_path: str | os.PathLike, keep_in_memory: bool | None = None,
-                       **_: Any) -> DatasetDict:
+    def load_from_disk(
+        dataset_dict_path: str | os.PathLike, keep_in_memory: bool | None = None, **_: Any
+    ) -> DatasetDict:
         path = Path(dataset_dict_path)
         meta = path / DICT_FILE
         if not meta.is_file():
-            raise FileNotFoundError(f"No such file: '{meta}'. Expected to load a `DatasetDict` object, "
-                                    "but provided path is not a `DatasetDict`.")
+            raise FileNotFoundError(
+                f"No such file: '{meta}'. Expected to load a `DatasetDict` object, "
+                "but provided path is not a `DatasetDict`."
+            )
         splits = json.loads(meta.read_text(encoding="utf-8"))["splits"]
         return DatasetDict({s: load_dataset_from_disk(path / s, keep_in_memory) for s in splits})
 
 
-def load_from_disk(dataset_path: str | os.PathLike, keep_in_memory: bool | None = None,
-                   **_: Any) -> Dataset | DatasetDict:
+def load_from_disk(
+    dataset_path: str | os.PathLike, keep_in_memory: bool | None = None, **_: Any
+) -> Dataset | DatasetDict:
     """A Dataset or DatasetDict saved by ``save_to_disk`` (either library's)."""
     path = Path(dataset_path)
     if not path.exists():
@@ -142,4 +159,3 @@ def load_from_disk(dataset_path: str | os.PathLike, keep_in_memory: bool | None 
     if (path / DICT_FILE).is_file():
         return DatasetDict.load_from_disk(path, keep_in_memory)
     return load_dataset_from_disk(path, keep_in_memory)
-

@@ -74,9 +74,10 @@ def table_from_batch(batch: Mapping[str, Any], features: Features | None = None)
         except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError) as err:
             raise ValueError(f"Column {name!r}: cannot convert values to Arrow ({err})") from err
         if feature is None:
-            feature = infer_column_feature(values) or Features.from_arrow_schema(
-                pa.schema([pa.field(name, arrays[name].type)])
-            )[name]
+            feature = (
+                infer_column_feature(values)
+                or Features.from_arrow_schema(pa.schema([pa.field(name, arrays[name].type)]))[name]
+            )
         out_features[name] = feature
     feats = Features(out_features)
     table = pa.Table.from_arrays(list(arrays.values()), schema=feats.arrow_schema) if arrays else pa.table({})

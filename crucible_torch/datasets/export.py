@@ -87,8 +87,12 @@ class ExportMixin:
             return (t.to_pandas() for t in self._row_batches(batch_size))
         return self._all_rows().to_pandas()
 
-    def to_parquet(self: Dataset, path_or_buf: str | os.PathLike | Any, batch_size: int | None = None,
-                   **parquet_writer_kwargs: Any) -> int:
+    def to_parquet(
+        self: Dataset,
+        path_or_buf: str | os.PathLike | Any,
+        batch_size: int | None = None,
+        **parquet_writer_kwargs: Any,
+    ) -> int:
         """Write a Parquet file with the features in its schema metadata; returns the bytes written."""
         schema = self.features.arrow_schema
         with pq.ParquetWriter(path_or_buf, schema, **parquet_writer_kwargs) as writer:
@@ -96,8 +100,13 @@ class ExportMixin:
                 writer.write_table(table.cast(schema))
         return os.path.getsize(path_or_buf) if isinstance(path_or_buf, (str, os.PathLike)) else 0
 
-    def to_json(self: Dataset, path_or_buf: str | os.PathLike | Any, batch_size: int | None = None,
-                lines: bool = True, **_: Any) -> int:
+    def to_json(
+        self: Dataset,
+        path_or_buf: str | os.PathLike | Any,
+        batch_size: int | None = None,
+        lines: bool = True,
+        **_: Any,
+    ) -> int:
         """Write JSON Lines (``lines=True``, the default) or one JSON array; bytes are base64 text."""
         written = 0
         own = isinstance(path_or_buf, (str, os.PathLike))
@@ -119,8 +128,14 @@ class ExportMixin:
                 f.close()
         return written
 
-    def to_csv(self: Dataset, path_or_buf: str | os.PathLike | Any, batch_size: int | None = None,
-               sep: str = ",", header: bool = True, **_: Any) -> int:
+    def to_csv(
+        self: Dataset,
+        path_or_buf: str | os.PathLike | Any,
+        batch_size: int | None = None,
+        sep: str = ",",
+        header: bool = True,
+        **_: Any,
+    ) -> int:
         """Write CSV with a header row (no index column, as `datasets` writes it)."""
         options = pa_csv.WriteOptions(include_header=header, delimiter=sep)
         batches = list(self._row_batches(batch_size))
@@ -128,8 +143,14 @@ class ExportMixin:
         pa_csv.write_csv(table, path_or_buf, write_options=options)
         return os.path.getsize(path_or_buf) if isinstance(path_or_buf, (str, os.PathLike)) else 0
 
-    def save_to_disk(self: Dataset, dataset_path: str | os.PathLike, max_shard_size: int | str | None = None,
-                     num_shards: int | None = None, num_proc: int | None = None, **_: Any) -> None:
+    def save_to_disk(
+        self: Dataset,
+        dataset_path: str | os.PathLike,
+        max_shard_size: int | str | None = None,
+        num_shards: int | None = None,
+        num_proc: int | None = None,
+        **_: Any,
+    ) -> None:
         """Write the rows (in current order) as Arrow shards plus `datasets`' ``state.json``/``dataset_info.json``."""
         path = Path(dataset_path)
         if any(str(path.resolve()) == str(Path(f).parent.resolve()) for f in self._table.cache_files):
@@ -175,10 +196,13 @@ def load_dataset_from_disk(path: str | os.PathLike, keep_in_memory: bool | None 
     path = Path(path)
     if not (path / STATE_FILE).is_file() or not (path / INFO_FILE).is_file():
         if (path / DICT_FILE).is_file():
-            raise FileNotFoundError(f"{path} holds a DatasetDict (dataset_dict.json); use load_from_disk() or "
-                                    "DatasetDict.load_from_disk()")
-        raise DatasetNotFoundError(f"No such files: '{path / INFO_FILE}', nor '{path / STATE_FILE}' found. Expected "
-                                   "to load a `Dataset` object but provided path is not a `Dataset`.")
+            raise FileNotFoundError(
+                f"{path} holds a DatasetDict (dataset_dict.json); use load_from_disk() or DatasetDict.load_from_disk()"
+            )
+        raise DatasetNotFoundError(
+            f"No such files: '{path / INFO_FILE}', nor '{path / STATE_FILE}' found. Expected "
+            "to load a `Dataset` object but provided path is not a `Dataset`."
+        )
     state = json.loads((path / STATE_FILE).read_text(encoding="utf-8"))
     info = DatasetInfo.from_dict(json.loads((path / INFO_FILE).read_text(encoding="utf-8")))
     files = [path / f["filename"] for f in state["_data_files"]]
@@ -186,6 +210,10 @@ def load_dataset_from_disk(path: str | os.PathLike, keep_in_memory: bool | None 
     info.features = None if info.features is None or list(info.features) != table.table.column_names else info.features
     dataset = Dataset(table, info=info, split=state.get("_split"), fingerprint=state.get("_fingerprint"))
     if state.get("_format_type") is not None or state.get("_format_columns") is not None:
-        dataset.set_format(state.get("_format_type"), state.get("_format_columns"),
-                           state.get("_output_all_columns", False), **(state.get("_format_kwargs") or {}))
+        dataset.set_format(
+            state.get("_format_type"),
+            state.get("_format_columns"),
+            state.get("_output_all_columns", False),
+            **(state.get("_format_kwargs") or {}),
+        )
     return dataset

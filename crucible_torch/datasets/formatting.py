@@ -47,9 +47,11 @@ def unnest(batch: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _consolidate_numpy(values: list) -> Any:
-    if values and all(
-        isinstance(v, (np.ndarray, np.number, np.bool_)) and np.shape(v) == np.shape(values[0]) for v in values
-    ) and len({np.asarray(v).dtype for v in values}) == 1:
+    if (
+        values
+        and all(isinstance(v, (np.ndarray, np.number, np.bool_)) and np.shape(v) == np.shape(values[0]) for v in values)
+        and len({np.asarray(v).dtype for v in values}) == 1
+    ):
         return np.stack(values)
     out = np.empty(len(values), dtype=object)
     out[:] = values

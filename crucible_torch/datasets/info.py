@@ -68,7 +68,12 @@ class DatasetInfo:
                 "builder_name": self.builder_name,
                 "dataset_name": self.dataset_name,
                 "config_name": self.config_name,
-                "version": {"version_str": version, "major": int(major), "minor": int(minor), "patch": int(patch)},
+                "version": {
+                    "version_str": version,
+                    "major": int(major),
+                    "minor": int(minor),
+                    "patch": int(patch),
+                },
                 "splits": {k: v.to_dict() for k, v in self.splits.items()} if self.splits else None,
                 "download_size": self.download_size,
                 "dataset_size": self.dataset_size,
@@ -94,8 +99,7 @@ class DatasetInfo:
             features=Features.from_dict(features) if features else None,
             version=version,
             splits={
-                name: SplitInfo(**{k: v for k, v in info.items() if k in split_fields})
-                for name, info in splits.items()
+                name: SplitInfo(**{k: v for k, v in info.items() if k in split_fields}) for name, info in splits.items()
             }
             if splits
             else None,

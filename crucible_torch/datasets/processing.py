@@ -78,9 +78,22 @@ def _cached(dataset: Dataset, fingerprint: str, load_from_cache_file: bool | Non
 class _Runner:
     """Applies the user function to batches of one dataset and yields Arrow result tables."""
 
-    def __init__(self, dataset: Dataset, function: Callable | None, *, with_indices: bool, with_rank: bool,
-                 input_columns: list[str] | None, batched: bool, batch_size: int, drop_last_batch: bool,
-                 remove_columns: list[str], features: Features | None, fn_kwargs: dict, for_filter: bool):
+    def __init__(
+        self,
+        dataset: Dataset,
+        function: Callable | None,
+        *,
+        with_indices: bool,
+        with_rank: bool,
+        input_columns: list[str] | None,
+        batched: bool,
+        batch_size: int,
+        drop_last_batch: bool,
+        remove_columns: list[str],
+        features: Features | None,
+        fn_kwargs: dict,
+        for_filter: bool,
+    ):
         self.dataset = dataset
         self.function = function if function is not None else (lambda *args, **kwargs: None)
         self.with_indices, self.with_rank = with_indices, with_rank
@@ -108,8 +121,11 @@ class _Runner:
         stop = n - n % size if (self.batched and self.drop_last_batch) else n
         view = ds
         if self.input_columns is not None:
-            view = ds.with_format(ds._format_type, columns=self.input_columns, **ds._format_kwargs) \
-                if ds._format_type not in (None, "custom") else ds.select_columns(self.input_columns)
+            view = (
+                ds.with_format(ds._format_type, columns=self.input_columns, **ds._format_kwargs)
+                if ds._format_type not in (None, "custom")
+                else ds.select_columns(self.input_columns)
+            )
         for start in range(0, stop, size):
             end = min(start + size, stop)
             pa_inputs = ds._rows_table(slice(start, end))
@@ -137,8 +153,10 @@ class _Runner:
         if "torch" in str(type(results)):
             mask = results.cpu().numpy()
         if mask.shape != (num_rows,):
-            raise ValueError(f"filter function returned {mask.shape[0] if mask.ndim else 'a scalar'} values "
-                             f"for a batch of {num_rows} rows; it must return one bool per row")
+            raise ValueError(
+                f"filter function returned {mask.shape[0] if mask.ndim else 'a scalar'} values "
+                f"for a batch of {num_rows} rows; it must return one bool per row"
+            )
         return mask.astype(bool)
 
     def _processed_batch(self, results: Any, num_rows: int) -> dict[str, Any] | None:
@@ -148,8 +166,10 @@ class _Runner:
             if isinstance(results, pa.Table):
                 return {name: results.column(name) for name in results.column_names}
             if not isinstance(results, Mapping):
-                raise TypeError(f"map function returned {type(results).__name__}; with batched=True it must "
-                                "return a dict of lists (or None)")
+                raise TypeError(
+                    f"map function returned {type(results).__name__}; with batched=True it must "
+                    "return a dict of lists (or None)"
+                )
             return dict(results)
         if all(r is None for r in results):
             return None
@@ -176,7 +196,9 @@ class _Runner:
                 f"number of rows, remove the input columns with remove_columns={list(merged)}"
             )
         columns = {**merged, **out}
-        order = [c for c in pa_inputs.column_names if c in columns] + [c for c in out if c not in pa_inputs.column_names]
+        order = [c for c in pa_inputs.column_names if c in columns] + [
+            c for c in out if c not in pa_inputs.column_names
+        ]
         features = Features({c: feats[c] if c in feats else self.dataset.features[c] for c in order})
         arrays = [columns[c] for c in order]
         return pa.Table.from_arrays(arrays, schema=features.arrow_schema)
@@ -213,8 +235,9 @@ def _run_shard(rank: int) -> Any:
     return result.recipe if result.recipe is not None else result.table
 
 
-def _run_parallel(dataset: Dataset, runner_kwargs: dict, num_proc: int, fingerprint: str,
-                  keep_in_memory: bool) -> list[Any]:
+def _run_parallel(
+    dataset: Dataset, runner_kwargs: dict, num_proc: int, fingerprint: str, keep_in_memory: bool
+) -> list[Any]:
     global _JOB
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
     if method is None:
@@ -256,27 +279,44 @@ class ProcessingMixin:
         remove = [remove_columns] if isinstance(remove_columns, str) else list(remove_columns or [])
         missing = [c for c in remove if c not in self.column_names]
         if missing:
-            raise ValueError(f"Column to remove {missing} not in the dataset. Current columns in the dataset: "
-                             f"{self.column_names}")
+            raise ValueError(
+                f"Column to remove {missing} not in the dataset. Current columns in the dataset: {self.column_names}"
+            )
         inputs = [input_columns] if isinstance(input_columns, str) else (list(input_columns) if input_columns else None)
         for c in inputs or []:
             if c not in self.column_names:
-                raise ValueError(f"Input column {c} not in the dataset. Current columns in the dataset: {self.column_names}")
+                raise ValueError(
+                    f"Input column {c} not in the dataset. Current columns in the dataset: {self.column_names}"
+                )
         if self.num_rows == 0:
             return self
-        kwargs = dict(with_indices=with_indices, with_rank=with_rank, input_columns=inputs, batched=batched,
-                      batch_size=batch_size or self.num_rows, drop_last_batch=drop_last_batch,
-                      remove_columns=remove, features=features, fn_kwargs=dict(fn_kwargs or {}))
+        kwargs = dict(
+            with_indices=with_indices,
+            with_rank=with_rank,
+            input_columns=inputs,
+            batched=batched,
+            batch_size=batch_size or self.num_rows,
+            drop_last_batch=drop_last_batch,
+            remove_columns=remove,
+            features=features,
+            fn_kwargs=dict(fn_kwargs or {}),
+        )
         fingerprint = new_fingerprint or self._new_fingerprint(
-            "map", function=function, format=(self._format_type, self._format_kwargs), **kwargs)
+            "map", function=function, format=(self._format_type, self._format_kwargs), **kwargs
+        )
         cached = _cached(self, fingerprint, load_from_cache_file) if not keep_in_memory and not num_proc else None
         if cached is not None:
             return self._result(cached, fingerprint)
         label = desc or "Map"
         if num_proc and num_proc > 1 and self.num_rows > 1:
             num_proc = min(num_proc, self.num_rows)
-            parts = _run_parallel(self, dict(function=function, for_filter=False, **kwargs), num_proc,
-                                  fingerprint, keep_in_memory or cache_dir_of(self) is None)
+            parts = _run_parallel(
+                self,
+                dict(function=function, for_filter=False, **kwargs),
+                num_proc,
+                fingerprint,
+                keep_in_memory or cache_dir_of(self) is None,
+            )
             return self._result(_assemble(parts), fingerprint)
         runner = _Runner(self, function, for_filter=False, **kwargs)
         with progress_bar(total=self.num_rows, desc=label, unit=" examples") as bar:
@@ -286,11 +326,23 @@ class ProcessingMixin:
             return self._replace(fingerprint=fingerprint) if not remove else self.remove_columns(remove)
         return self._result(result, fingerprint)
 
-    def batch(self: Dataset, batch_size: int, drop_last_batch: bool = False, num_proc: int | None = None,
-              new_fingerprint: str | None = None) -> Dataset:
+    def batch(
+        self: Dataset,
+        batch_size: int,
+        drop_last_batch: bool = False,
+        num_proc: int | None = None,
+        new_fingerprint: str | None = None,
+    ) -> Dataset:
         """A dataset whose rows are batches: each column holds the list of ``batch_size`` values."""
-        return self.map(_to_one_row, batched=True, batch_size=batch_size, drop_last_batch=drop_last_batch,
-                        num_proc=num_proc, new_fingerprint=new_fingerprint, desc="Batching examples")
+        return self.map(
+            _to_one_row,
+            batched=True,
+            batch_size=batch_size,
+            drop_last_batch=drop_last_batch,
+            num_proc=num_proc,
+            new_fingerprint=new_fingerprint,
+            desc="Batching examples",
+        )
 
     def _result(self: Dataset, table: ArrowTable, fingerprint: str) -> Dataset:
         info = self._info.copy()
@@ -317,11 +369,20 @@ class ProcessingMixin:
         if function is None:
             return self
         inputs = [input_columns] if isinstance(input_columns, str) else (list(input_columns) if input_columns else None)
-        kwargs = dict(with_indices=with_indices, with_rank=with_rank, input_columns=inputs, batched=batched,
-                      batch_size=batch_size or max(self.num_rows, 1), drop_last_batch=False, remove_columns=[],
-                      features=None, fn_kwargs=dict(fn_kwargs or {}))
+        kwargs = dict(
+            with_indices=with_indices,
+            with_rank=with_rank,
+            input_columns=inputs,
+            batched=batched,
+            batch_size=batch_size or max(self.num_rows, 1),
+            drop_last_batch=False,
+            remove_columns=[],
+            features=None,
+            fn_kwargs=dict(fn_kwargs or {}),
+        )
         fingerprint = new_fingerprint or self._new_fingerprint(
-            "filter", function=function, format=(self._format_type, self._format_kwargs), **kwargs)
+            "filter", function=function, format=(self._format_type, self._format_kwargs), **kwargs
+        )
         if self.num_rows == 0:
             return self._replace(fingerprint=fingerprint)
         directory = cache_dir_of(self)
@@ -329,8 +390,13 @@ class ProcessingMixin:
         if cache is not None and cache.exists() and load_from_cache_file is not False and not keep_in_memory:
             return self.select(np.load(cache), new_fingerprint=fingerprint)
         if num_proc and num_proc > 1 and self.num_rows > 1:
-            masks = _run_parallel(self, dict(function=function, for_filter=True, **kwargs),
-                                  min(num_proc, self.num_rows), fingerprint, True)
+            masks = _run_parallel(
+                self,
+                dict(function=function, for_filter=True, **kwargs),
+                min(num_proc, self.num_rows),
+                fingerprint,
+                True,
+            )
             mask = np.concatenate(masks)
         else:
             runner = _Runner(self, function, for_filter=True, **kwargs)
@@ -355,4 +421,3 @@ def _assemble(parts: list[Any]) -> ArrowTable:
         return ArrowTable(recipe.build(), recipe)
     tables = [p.build() if isinstance(p, TableRecipe) else p for p in parts]
     return ArrowTable(pa.concat_tables(tables, promote_options="default"))
-

@@ -33,8 +33,10 @@ def _as_index_array(indices: Any, n: int) -> np.ndarray:
     elif hasattr(indices, "to_numpy") and not isinstance(indices, np.ndarray):
         arr = np.asarray(indices.to_numpy(), dtype=np.int64)
     else:
-        arr = np.fromiter(indices, dtype=np.int64) if not isinstance(indices, (np.ndarray, list, tuple)) else (
-            np.asarray(indices, dtype=np.int64).reshape(-1)
+        arr = (
+            np.fromiter(indices, dtype=np.int64)
+            if not isinstance(indices, (np.ndarray, list, tuple))
+            else (np.asarray(indices, dtype=np.int64).reshape(-1))
         )
     if arr.size and (arr.max() >= n or arr.min() < 0):
         bad = int(arr.max()) if arr.max() >= n else int(arr.min())
@@ -89,9 +91,7 @@ class ReorderMixin:
         if generator is None:
             generator = np.random.default_rng(_unseeded_seed() if seed is None else seed)
         permutation = generator.permutation(self.num_rows)
-        fingerprint = new_fingerprint or (
-            self._new_fingerprint("shuffle", seed=seed) if seed is not None else None
-        )
+        fingerprint = new_fingerprint or (self._new_fingerprint("shuffle", seed=seed) if seed is not None else None)
         return self.select(permutation, new_fingerprint=fingerprint)
 
     def sort(
@@ -109,7 +109,9 @@ class ReorderMixin:
         names = [column_names] if isinstance(column_names, str) else list(column_names)
         for name in names:
             if name not in self.column_names:
-                raise ValueError(f"Column '{name}' not found in the dataset. Please provide a column from {self.column_names}")
+                raise ValueError(
+                    f"Column '{name}' not found in the dataset. Please provide a column from {self.column_names}"
+                )
         flags = [reverse] * len(names) if isinstance(reverse, bool) else list(reverse)
         if len(flags) != len(names):
             raise ValueError("Parameter 'reverse' should be a bool or a list of bools as long as column_names")

@@ -41,7 +41,9 @@ def stratified_split(
             "The minimum number of groups for any class cannot be less than 2."
         )
     if n_train < n_classes:
-        raise ValueError(f"The train_size = {n_train} should be greater or equal to the number of classes = {n_classes}")
+        raise ValueError(
+            f"The train_size = {n_train} should be greater or equal to the number of classes = {n_classes}"
+        )
     if n_test < n_classes:
         raise ValueError(f"The test_size = {n_test} should be greater or equal to the number of classes = {n_classes}")
     per_class = np.split(np.argsort(label_ids, kind="mergesort"), np.cumsum(class_counts)[:-1])

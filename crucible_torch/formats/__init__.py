@@ -1,7 +1,6 @@
 """Format readers: data files -> Arrow record batches in bounded memory, one reader per `datasets` builder.
 
 - `get_reader` builds the reader for a builder name and its `datasets` kwargs (``sep``, ``field``, ...).
-- `infer_builder` picks the builder from file names as `datasets` does (most common extension).
 - `read_files` reads several files of one split as batches of one unified schema.
 
 Readers know Arrow, not torch; sources (:mod:`.source`) hide whether bytes are local or remote.
@@ -10,13 +9,12 @@ Readers know Arrow, not torch; sources (:mod:`.source`) hide whether bytes are l
 from __future__ import annotations
 
 import inspect
-from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import pyarrow as pa
 
-from ..errors import DataFileError, DataFilesNotFoundError
+from ..errors import DataFileError
 from .arrow import ArrowReader
 from .compression import open_decompressed, strip_compression_extension
 from .csv import CsvReader
@@ -30,33 +28,6 @@ from .text import TextReader
 READERS: dict[str, type[Reader]] = {
     reader.name: reader for reader in (ParquetReader, ArrowReader, JsonReader, CsvReader, TextReader)
 }
-
-EXTENSION_TO_BUILDER: dict[str, tuple[str, dict[str, Any]]] = {
-    ".parquet": ("parquet", {}),
-    ".geoparquet": ("parquet", {}),
-    ".gpq": ("parquet", {}),
-    ".arrow": ("arrow", {}),
-    ".jsonl": ("json", {}),
-    ".json": ("json", {}),
-    ".ndjson": ("json", {}),
-    ".csv": ("csv", {}),
-    ".tsv": ("csv", {"sep": "\t"}),
-    ".txt": ("text", {}),
-}
-
-# Extensions of `datasets` builders we do not implement: they still win the vote, so that an image folder
-# with one stray .csv is reported as an unsupported imagefolder rather than read as that one CSV.
-_UNSUPPORTED_EXTENSIONS: dict[str, str] = {
-    **dict.fromkeys([".tar"], "webdataset"),
-    **dict.fromkeys([".h5", ".hdf5"], "hdf5"),
-    **dict.fromkeys([".lance"], "lance"),
-    **dict.fromkeys([".png", ".jpg", ".jpeg", ".gif", ".bmp", ".webp", ".tif", ".tiff"], "imagefolder"),
-    **dict.fromkeys([".wav", ".mp3", ".flac", ".ogg", ".opus", ".m4a"], "audiofolder"),
-    **dict.fromkeys([".mp4", ".avi", ".mkv", ".mov", ".webm"], "videofolder"),
-}
-
-_PREFERRED = (".parquet", ".lance", ".arrow", ".jsonl", ".json", ".csv")
-
 
 def get_reader(builder_name: str, **builder_kwargs: Any) -> Reader:
     """The reader for a `datasets` builder name, configured with that builder's kwargs.
@@ -75,36 +46,6 @@ def get_reader(builder_name: str, **builder_kwargs: Any) -> Reader:
     if unknown:
         raise ValueError(f"the {builder_name} builder does not take {unknown}; it takes {accepted}")
     return reader_class(**builder_kwargs)
-
-
-def infer_builder(file_names: Iterable[str]) -> tuple[str, dict[str, Any]]:
-    """``(builder_name, builder_kwargs)`` for a list of data files, by their most common extension.
-
-    As `datasets`' ``infer_module_for_data_files_list``: every suffix of a base name counts (compression
-    suffixes are stripped first), ties go to parquet > lance > arrow > jsonl > json > csv, then to the
-    alphabetically last; ``.tsv`` gives ``("csv", {"sep": "\\t"})``.
-
-    Raises:
-        DataFilesNotFoundError: no file has an extension of a known builder.
-    """
-    counts: Counter[str] = Counter()
-    for file_name in file_names:
-        base = strip_compression_extension(str(file_name).replace("\\", "/").rsplit("/", 1)[-1])
-        counts.update("." + suffix.lower() for suffix in base.split(".")[1:])
-
-    def rank(item: tuple[str, int]) -> tuple[Any, ...]:
-        ext, count = item
-        return (count, *(ext == preferred for preferred in _PREFERRED), ext)
-
-    for ext, _ in sorted(counts.items(), key=rank, reverse=True):
-        if ext in EXTENSION_TO_BUILDER:
-            name, kwargs = EXTENSION_TO_BUILDER[ext]
-            return name, dict(kwargs)
-        if ext in _UNSUPPORTED_EXTENSIONS:
-            return _UNSUPPORTED_EXTENSIONS[ext], {}
-    raise DataFilesNotFoundError(
-        f"no supported data files among the given files; extensions read: {sorted(EXTENSION_TO_BUILDER)}"
-    )
 
 
 def read_files(
@@ -145,7 +86,6 @@ def read_files(
 
 
 __all__ = [
-    "EXTENSION_TO_BUILDER",
     "READERS",
     "WHOLE_FILE",
     "ArrowReader",
@@ -160,7 +100,6 @@ __all__ = [
     "align_batch",
     "as_source",
     "get_reader",
-    "infer_builder",
     "open_decompressed",
     "read_files",
     "strip_compression_extension",

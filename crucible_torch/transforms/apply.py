@@ -22,8 +22,11 @@ def _decode_for(feature: Any, transform: Callable[[Any], Any], values: list, nam
     if isinstance(feature, Image) and feature.decode and getattr(transform, "input_type", "tensor") == "tensor":
         hint = getattr(transform, "decode_size_hint", None)
         return [
-            None if v is None else decode_image_value(
-                v, mode=feature.mode, max_size_hint=hint, where=f"row {row} of the batch, column {name!r}")
+            None
+            if v is None
+            else decode_image_value(
+                v, mode=feature.mode, max_size_hint=hint, where=f"row {row} of the batch, column {name!r}"
+            )
             for row, v in enumerate(values)
         ]
     if feature is None:

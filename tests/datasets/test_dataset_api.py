@@ -12,7 +12,13 @@ import torch
 import crucible_torch as ct
 
 ROWS = [
-    {"id": i, "text": f"sample {i}", "score": i / 4, "tags": ["a"] * (i % 3), "meta": {"src": f"s{i % 2}", "n": i}}
+    {
+        "id": i,
+        "text": f"sample {i}",
+        "score": i / 4,
+        "tags": ["a"] * (i % 3),
+        "meta": {"src": f"s{i % 2}", "n": i},
+    }
     for i in range(23)
 ]
 
@@ -22,8 +28,10 @@ def pair():
     return ct.Dataset.from_list(ROWS), hf.Dataset.from_list(ROWS)
 
 
-@pytest.mark.parametrize("key", [0, -1, 5, slice(2, 9), slice(None, None, 3), [4, 0, 4], range(3, 7),
-                                 np.array([1, 2]), slice(20, 40)])
+@pytest.mark.parametrize(
+    "key",
+    [0, -1, 5, slice(2, 9), slice(None, None, 3), [4, 0, 4], range(3, 7), np.array([1, 2]), slice(20, 40)],
+)
 def test_getitem_matches_datasets(pair, key) -> None:
     ours, theirs = pair
     assert ours[key] == theirs[key]
@@ -45,7 +53,11 @@ def test_column_access_iteration_and_metadata(pair) -> None:
 
 
 def test_from_list_uses_first_row_keys_and_missing_is_none() -> None:
-    rows = [{"a": 1, "m": [{"role": "user", "content": "hi"}]}, {"a": 2, "m": [{"role": "assistant"}]}, {"m": []}]
+    rows = [
+        {"a": 1, "m": [{"role": "user", "content": "hi"}]},
+        {"a": 2, "m": [{"role": "assistant"}]},
+        {"m": []},
+    ]
     ours, theirs = ct.Dataset.from_list(rows), hf.Dataset.from_list(rows)
     assert ours.to_list() == theirs.to_list()
     assert ours[1]["m"][0]["content"] is None
@@ -113,8 +125,10 @@ def test_map_num_proc_gives_the_same_rows(pair) -> None:
     single = ours.map(lambda r, i: {"k": i * 10 + r["id"]}, with_indices=True)
     multi = ours.map(lambda r, i: {"k": i * 10 + r["id"]}, with_indices=True, num_proc=2)
     assert single.to_list() == multi.to_list()
-    assert ours.filter(lambda r: r["id"] % 2 == 0, num_proc=2).to_list() == ours.filter(
-        lambda r: r["id"] % 2 == 0).to_list()
+    assert (
+        ours.filter(lambda r: r["id"] % 2 == 0, num_proc=2).to_list()
+        == ours.filter(lambda r: r["id"] % 2 == 0).to_list()
+    )
 
 
 def test_column_operations_match(pair) -> None:

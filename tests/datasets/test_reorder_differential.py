@@ -40,7 +40,8 @@ def test_shuffles_compose_through_take_skip_and_select_like_the_cookbook() -> No
 def test_shuffle_with_a_generator_draws_like_datasets() -> None:
     ours, theirs = _pair()
     assert _ids(ours.shuffle(generator=np.random.default_rng(5))) == _ids(
-        theirs.shuffle(generator=np.random.default_rng(5)))
+        theirs.shuffle(generator=np.random.default_rng(5))
+    )
     with pytest.raises(ValueError, match="Both `seed` and `generator`"):
         ours.shuffle(seed=1, generator=np.random.default_rng(1))
 
@@ -58,17 +59,18 @@ def test_select_with_lists_arrays_and_out_of_range() -> None:
 def test_sort_is_stable_and_matches(reverse: bool) -> None:
     ours, theirs = _pair()
     assert _ids(ours.shuffle(seed=2).sort("label", reverse=reverse)) == _ids(
-        theirs.shuffle(seed=2).sort("label", reverse=reverse))
+        theirs.shuffle(seed=2).sort("label", reverse=reverse)
+    )
     assert _ids(ours.sort(["label", "id"], reverse=[True, False])) == _ids(
-        theirs.sort(["label", "id"], reverse=[True, False]))
+        theirs.sort(["label", "id"], reverse=[True, False])
+    )
 
 
 @pytest.mark.parametrize("contiguous", [True, False])
 def test_shard_matches(contiguous: bool) -> None:
     ours, theirs = _pair()
     for index in range(4):
-        assert _ids(ours.shard(4, index, contiguous=contiguous)) == _ids(
-            theirs.shard(4, index, contiguous=contiguous))
+        assert _ids(ours.shard(4, index, contiguous=contiguous)) == _ids(theirs.shard(4, index, contiguous=contiguous))
 
 
 @pytest.mark.parametrize(

@@ -10,10 +10,8 @@ import pytest
 
 from crucible_torch.errors import DataFileError, DataFilesNotFoundError, SchemaMismatchError
 from crucible_torch.formats import (
-    EXTENSION_TO_BUILDER,
     align_batch,
     get_reader,
-    infer_builder,
     read_files,
     strip_compression_extension,
     unify_schemas,
@@ -121,33 +119,6 @@ def test_features_fix_the_types(tmp_path):
     assert table.to_pylist() == [{"a": "1", "b": None}]
 
 
-@pytest.mark.parametrize(
-    "names, expected",
-    [
-        (["a.parquet", "b.csv"], ("parquet", {})),
-        (["a.json", "b.jsonl"], ("json", {})),
-        (["a.csv", "b.json"], ("json", {})),
-        (["a.csv", "b.csv", "c.parquet"], ("csv", {})),
-        (["a.tsv"], ("csv", {"sep": "\t"})),
-        (["a.tsv", "b.txt"], ("text", {})),
-        (["x/train.jsonl.gz", "x/test.JSONL.zst"], ("json", {})),
-        (["data.arrow", "data.csv"], ("arrow", {})),
-        (["a.png", "b.png", "metadata.csv"], ("imagefolder", {})),
-    ],
-)
-def test_infer_builder(names, expected):
-    from datasets.load import infer_module_for_data_files_list
-
-    assert infer_builder(names) == expected
-    assert infer_module_for_data_files_list(names) == expected  # the same choice as `datasets`
-
-
-def test_infer_builder_without_data_files():
-    with pytest.raises(DataFilesNotFoundError):
-        infer_builder(["README.md", "LICENSE"])
-
-
-def test_extensions_and_compression_names():
-    assert EXTENSION_TO_BUILDER[".ndjson"] == ("json", {})
+def test_compression_names():
     assert strip_compression_extension("a.jsonl.ZST") == "a.jsonl"
     assert strip_compression_extension("a.csv") == "a.csv"
