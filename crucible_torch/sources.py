@@ -17,7 +17,7 @@ from typing import Any
 
 from .data_file_types import infer_builder
 from .data_files import ResolvedConfig, config_names, resolve_config, resolve_local_data_files
-from .errors import DataFilesNotFoundError, DatasetNotFoundError, DatasetScriptError
+from .errors import DataFilesNotFoundError, DatasetNotFoundError
 from .file_listing import FileListing, is_remote_url
 from .repo_metadata import read_card_data
 
