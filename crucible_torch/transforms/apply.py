@@ -25,7 +25,10 @@ def _decode_for(feature: Any, transform: Callable[[Any], Any], values: list, nam
             None
             if v is None
             else decode_image_value(
-                v, mode=feature.mode, max_size_hint=hint, where=f"row {row} of the batch, column {name!r}"
+                v,
+                mode=getattr(transform, "decode_mode", None) or feature.mode,
+                max_size_hint=hint,
+                where=f"row {row} of the batch, column {name!r}",
             )
             for row, v in enumerate(values)
         ]
