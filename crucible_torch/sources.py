@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .data_file_types import infer_builder
+from .data_file_types import has_allowed_extension, infer_builder
 from .data_files import ResolvedConfig, config_names, resolve_config, resolve_local_data_files
-from .errors import DataFilesNotFoundError, DatasetNotFoundError
-from .file_listing import FileListing, is_remote_url
+from .errors import DatasetNotFoundError
+from .file_listing import FILES_TO_IGNORE, FileListing, is_remote_url
 from .repo_metadata import read_card_data
 
 PACKAGED_BUILDERS = ("parquet", "json", "csv", "text", "arrow")
@@ -161,13 +161,18 @@ class HubSource(DatasetSource):
         return self.repo_id.split("/")[-1]
 
     def resolve(self, name: str | None, data_dir: str | None, data_files: Any) -> ResolvedConfig:
-        """Resolve on the requested revision; fall back to ``refs/convert/parquet`` when it has no data files."""
-        try:
-            return super().resolve(name, data_dir, data_files)
-        except DataFilesNotFoundError:
-            if data_files is not None or data_dir is not None or not self._switch_to_parquet_export():
-                raise
-            return super().resolve(name, None, None)
+        """Resolve on the requested revision, or on ``refs/convert/parquet`` when it holds no data files."""
+        if data_files is None and data_dir is None:
+            self._use_parquet_export_if_no_data()
+        return super().resolve(name, data_dir, data_files)
+
+    def config_names(self) -> list[str]:
+        self._use_parquet_export_if_no_data()
+        return super().config_names()
+
+    def _use_parquet_export_if_no_data(self) -> None:
+        if not any(has_allowed_extension(p) for p in self.listing.paths if p.rsplit("/", 1)[-1] not in FILES_TO_IGNORE):
+            self._switch_to_parquet_export()
 
     def _switch_to_parquet_export(self) -> bool:
         from .hub import HubError
