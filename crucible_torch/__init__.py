@@ -38,8 +38,8 @@ _EXPORTS: dict[str, str] = {
     "Image": "crucible_torch.features",
     "Audio": "crucible_torch.features",
     # torch integration
-    "Collator": "crucible_torch.collate",
-    "collate": "crucible_torch.collate",
+    "Collator": "crucible_torch.collator",
+    "collate": "crucible_torch.collator",
     "EpochBatchSampler": "crucible_torch.loader",
 }
 
@@ -85,7 +85,7 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # pragma: no cover - names for type checkers and IDEs
-    from .collate import Collator, collate
+    from .collator import Collator, collate
     from .combine import concatenate_datasets, interleave_datasets, split_dataset_by_node
     from .datasets import Dataset, DatasetDict, DatasetInfo, load_from_disk
     from .features import Audio, ClassLabel, Features, Image, LargeList, List, Sequence, Value

@@ -151,7 +151,7 @@ class Dataset(ReorderMixin, ProcessingMixin, ColumnsMixin, ConstructMixin, Expor
     @property
     def collate_fn(self) -> Callable[[Any], Any]:
         """``Collator(self.features)``: pass it to DataLoader for one Arrow gather + column-wise tensors per batch."""
-        from ..collate import Collator
+        from ..collator import Collator
 
         return Collator(self.features)
 

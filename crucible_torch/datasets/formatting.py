@@ -135,7 +135,7 @@ class TorchFormatter(Formatter):
 
     def __init__(self, features: Features | None, **collate_options: Any):
         super().__init__(features)
-        from ..collate import Collator
+        from ..collator import Collator
 
         self.collator = Collator(features, **collate_options)
 
