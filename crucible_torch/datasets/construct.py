@@ -15,7 +15,7 @@ import pyarrow as pa
 from ..config import data_cache_dir
 from ..features import Features, cast_table_to_features
 from ..fingerprint import hash_object, random_fingerprint
-from .arrow_files import DEFAULT_WRITER_BATCH_SIZE, ArrowWriter
+from .arrow_files import ArrowWriter
 from .encode import table_from_batch, table_from_rows
 from .info import DatasetInfo
 from .table import ArrowTable
@@ -30,13 +30,16 @@ def _info_with(info: DatasetInfo | None, features: Features) -> DatasetInfo:
     return info
 
 
+_ROWS_PER_ENCODE = 1000  # generator rows are encoded to Arrow this many at a time
+
+
 def _generated_tables(
     generator: Callable[..., Iterator[dict]], gen_kwargs: dict, features: Features | None
 ) -> Iterator[pa.Table]:
     rows: list[dict] = []
     for row in generator(**gen_kwargs):
         rows.append(row)
-        if len(rows) == DEFAULT_WRITER_BATCH_SIZE:
+        if len(rows) == _ROWS_PER_ENCODE:
             yield table_from_rows(rows, features)[0]
             rows = []
     if rows:
