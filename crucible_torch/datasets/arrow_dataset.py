@@ -371,3 +371,10 @@ class Dataset(ReorderMixin, ProcessingMixin, ColumnsMixin, ConstructMixin, Expor
         from ..loader import batches
 
         return batches(self, batch_size, seed=seed, epoch=epoch, drop_last=drop_last, fetch=self.__getitem__)
+
+    # --------------------------------------------------------------- streaming
+    def to_iterable_dataset(self, num_shards: int = 1) -> Any:
+        """This dataset as an ``IterableDataset`` of ``num_shards`` contiguous row ranges (read in place)."""
+        from ..iterable.from_table import dataset_to_iterable
+
+        return dataset_to_iterable(self, num_shards)

@@ -121,15 +121,12 @@ class _Runner:
         stop = n - n % size if (self.batched and self.drop_last_batch) else n
         view = ds
         if self.input_columns is not None:
-            view = (
-                ds.with_format(ds._format_type, columns=self.input_columns, **ds._format_kwargs)
-                if ds._format_type not in (None, "custom")
-                else ds.select_columns(self.input_columns)
-            )
+            format_type = ds._format_type if ds._format_type != "custom" else None
+            view = ds.with_format(format_type, columns=self.input_columns, **ds._format_kwargs)
         for start in range(0, stop, size):
             end = min(start + size, stop)
             pa_inputs = ds._rows_table(slice(start, end))
-            formatted = view._format(view._rows_table(slice(start, end)), "batch")
+            formatted = view._format(pa_inputs, "batch")
             yield pa_inputs, formatted, range(offset + start, offset + end)
 
     def outputs(self, offset: int = 0, rank: int = 0, bar: Any = None) -> Iterator[Any]:
