@@ -25,6 +25,7 @@ _EXPORTS: dict[str, str] = {
     "DatasetInfo": "crucible_torch.datasets",
     "IterableDataset": "crucible_torch.iterable",
     "IterableDatasetDict": "crucible_torch.iterable",
+    "merge_state_dicts": "crucible_torch.iterable",
     "concatenate_datasets": "crucible_torch.combine",
     "interleave_datasets": "crucible_torch.combine",
     "split_dataset_by_node": "crucible_torch.combine",
@@ -67,6 +68,7 @@ __all__ = [
     "interleave_datasets",
     "load_dataset",
     "load_from_disk",
+    "merge_state_dicts",
     "split_dataset_by_node",
 ]
 
@@ -89,6 +91,6 @@ if TYPE_CHECKING:  # pragma: no cover - names for type checkers and IDEs
     from .combine import concatenate_datasets, interleave_datasets, split_dataset_by_node
     from .datasets import Dataset, DatasetDict, DatasetInfo, load_from_disk
     from .features import Audio, ClassLabel, Features, Image, LargeList, List, Sequence, Value
-    from .iterable import IterableDataset, IterableDatasetDict
+    from .iterable import IterableDataset, IterableDatasetDict, merge_state_dicts
     from .loader import EpochBatchSampler
     from .loading import get_dataset_config_names, get_dataset_infos, get_dataset_split_names, load_dataset

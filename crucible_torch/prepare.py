@@ -51,25 +51,13 @@ def _converted_batches(
     resolved: ResolvedConfig, files: list[str], names: list[str], features: Features | None, bar
 ) -> Iterator[pa.Table]:
     reader = get_reader(resolved.builder, **resolved.builder_kwargs)
-    sources = [_NamedSource(path, name) for path, name in zip(files, names)]
+    sources = [LocalSource(path, name) for path, name in zip(files, names)]
     for _, batch in read_files(reader, sources):
         table = pa.Table.from_batches([batch])
         if features is not None:
             table = cast_table_to_features(table, features)
         bar.update(table.num_rows)
         yield table
-
-
-class _NamedSource(LocalSource):
-    """A local file that errors call by its dataset name (e.g. ``hf://datasets/owner/name@commit/path``)."""
-
-    def __init__(self, path: str, display_name: str):
-        super().__init__(path)
-        self._display_name = display_name
-
-    @property
-    def name(self) -> str:
-        return self._display_name
 
 
 def prepare_split(

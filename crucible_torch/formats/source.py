@@ -44,14 +44,16 @@ class DataSource(ABC):
 
 
 class LocalSource(DataSource):
-    """A file on the local filesystem."""
+    """A file on the local filesystem; ``name`` is what errors call it (e.g. ``hf://datasets/owner/name@sha/path``
+    for a Hub file in the cache), the path by default."""
 
-    def __init__(self, path: str | os.PathLike[str]) -> None:
+    def __init__(self, path: str | os.PathLike[str], name: str | None = None) -> None:
         self.path = Path(path)
+        self._name = name
 
     @property
     def name(self) -> str:
-        return str(self.path)
+        return self._name or str(self.path)
 
     @property
     def size(self) -> int | None:

@@ -8,7 +8,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from crucible_torch.errors import DataFileError, DataFilesNotFoundError, SchemaMismatchError
+from crucible_torch.errors import DataFileError, SchemaMismatchError
 from crucible_torch.formats import (
     align_batch,
     get_reader,

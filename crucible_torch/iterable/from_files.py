@@ -1,0 +1,69 @@
+"""``load_dataset(..., streaming=True)``: a resolved config's data files as IterableDatasets, planned once here.
+
+Files come from :meth:`DatasetSource.stream_locations` (resolved in the main process): a local path is read
+in place, a Hub file over HTTP (:mod:`.sources`). The unit plan (:mod:`.plan`) is built now, so workers only
+read rows.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..data_files import ResolvedConfig
+from ..datasets.info import DatasetInfo
+from ..features import Features
+from ..formats import DataSource, LocalSource, get_reader
+from ..sources import DatasetSource, StreamLocation
+from ..split_spec import parse_split
+from .dataset import IterableDataset
+from .dataset_dict import IterableDatasetDict
+from .plan import FilePlan
+from .source import SourceNode
+from .sources import HttpSource
+
+RANDOM_ACCESS_BUILDERS = ("parquet", "arrow")
+
+
+def data_source(location: StreamLocation, random_access: bool) -> DataSource:
+    """The source that reads ``location``: the local file in place, else the URL (ranged or streamed)."""
+    if location.path is not None:
+        return LocalSource(location.path, location.name)
+    if location.url is None:
+        raise ValueError(f"{location.name} has neither a local path nor a URL")
+    return HttpSource(location.name, location.url, location.size, location.headers, random_access=random_access)
+
+
+def split_dataset(
+    source: DatasetSource, resolved: ResolvedConfig, splits: list[str], features: Features | None, label: str
+) -> IterableDataset:
+    """One IterableDataset over the files of ``splits`` (concatenated in order), called ``label``."""
+    kwargs: dict[str, Any] = dict(resolved.builder_kwargs)
+    if features is not None:
+        kwargs["features"] = features
+    reader = get_reader(resolved.builder, **kwargs)
+    files = [f for split in splits for f in resolved.splits[split]]
+    random_access = resolved.builder in RANDOM_ACCESS_BUILDERS
+    plan = FilePlan.build(reader, [data_source(loc, random_access) for loc in source.stream_locations(files)])
+    node = SourceNode(plan)
+    info = DatasetInfo(
+        features=node.features,
+        builder_name=resolved.builder,
+        dataset_name=source.cache_name,
+        config_name=resolved.config_name,
+    )
+    return IterableDataset(node, info=info, split=label)
+
+
+def streaming_dataset(
+    source: DatasetSource, resolved: ResolvedConfig, split: str | None, features: Features | None
+) -> IterableDataset | IterableDatasetDict:
+    """Every split as an `IterableDatasetDict` (``split=None``), or the whole splits a spec names, concatenated.
+
+    Raises:
+        ValueError: ``split`` slices a split (``train[:10%]``): streaming reads whole splits only.
+    """
+    available = list(resolved.splits)
+    if split is None:
+        return IterableDatasetDict({s: split_dataset(source, resolved, [s], features, s) for s in available})
+    spec = parse_split(str(split))
+    return split_dataset(source, resolved, spec.streaming_split_names(available), features, str(spec))
