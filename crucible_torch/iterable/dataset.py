@@ -147,7 +147,7 @@ class IterableDataset(torch.utils.data.IterableDataset):
     @property
     def collate_fn(self) -> Callable[[Any], Any]:
         """``Collator(self.features)`` for a DataLoader over this dataset's rows."""
-        from ..collate import Collator
+        from ..collator import Collator
 
         return Collator(self.features)
 

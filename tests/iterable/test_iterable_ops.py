@@ -201,3 +201,18 @@ def test_a_file_changed_after_planning_is_reported(tmp_path):
     path.write_text("".join(line + "\n" for line in path.read_text().splitlines()[:40]))
     with pytest.raises(DataFileError, match="changed after load_dataset"):
         list(ds)
+
+
+def test_collate_fn_turns_streamed_rows_into_tensors_by_features(tmp_path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    import crucible_torch as ct
+
+    path = tmp_path / "train.parquet"
+    pq.write_table(pa.table({"x": list(range(10)), "s": [str(i) for i in range(10)]}), path)
+    stream = ct.load_dataset("parquet", data_files=str(path), split="train", streaming=True)
+    loader = torch.utils.data.DataLoader(stream, batch_size=4, num_workers=2, collate_fn=stream.collate_fn)
+    batches = list(loader)
+    assert sorted(torch.cat([b["x"] for b in batches]).tolist()) == list(range(10))
+    assert all(b["x"].dtype == torch.int64 and isinstance(b["s"], list) for b in batches)

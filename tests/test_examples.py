@@ -1,0 +1,37 @@
+"""The examples run as users run them (a fresh process against the embedded sample Hub) and print results."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+
+
+def _run(name: str) -> str:
+    env = {k: v for k, v in os.environ.items() if k != "HF_ENDPOINT"}
+    done = subprocess.run([sys.executable, str(EXAMPLES / name)], env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return done.stdout
+
+
+def test_sft_batches_resumes_at_the_saved_batch() -> None:
+    lines = _run("sft_batches.py").splitlines()
+    assert lines[0].startswith("epoch 0 batch 2:"), "resumed at (epoch 0, batch 2)"
+    assert any(line.startswith("epoch 1 batch 0:") for line in lines)
+    assert all("16 conversations" in line for line in lines)
+
+
+def test_streaming_example_counts_batches() -> None:
+    assert re.search(r"rank 0/1: \d+ batches", _run("streaming_ddp.py"))
+
+
+@pytest.mark.parametrize("name", ["vlm_images.py"])
+def test_vlm_example_decodes_images(name: str) -> None:
+    out = _run(name)
+    assert "train batch: (8, 3, 64, 64)" in out and "VLM row:" in out and " RGB " in out
