@@ -22,9 +22,8 @@ def main() -> None:
         view = ds.batches(batch_size, seed=epoch, drop_last=True)
         for k in range(start_batch if epoch == start_epoch else 0, len(view)):
             rows = view[k]
-            print(
-                f"epoch {epoch} batch {k}: {len(rows['messages'])} conversations, first prompt_id {rows['prompt_id'][0]}"
-            )
+            first = rows["prompt_id"][0]
+            print(f"epoch {epoch} batch {k}: {len(rows['messages'])} conversations, first prompt_id {first}")
 
 
 if __name__ == "__main__":
