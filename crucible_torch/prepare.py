@@ -8,7 +8,6 @@ read batch by batch and written streaming, atomically: a crash leaves no file th
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,6 +24,7 @@ from .features import Features, cast_table_to_features
 from .fingerprint import hash_object
 from .formats import LocalSource, get_reader, read_files
 from .hub.progress import progress_bar
+from .prefetch import prefetched
 from .sources import DatasetSource
 
 FORMAT_VERSION = "1"
@@ -48,16 +48,13 @@ def split_fingerprint(source: DatasetSource, resolved: ResolvedConfig, split: st
 
 
 def _converted_batches(
-    resolved: ResolvedConfig, files: list[str], names: list[str], features: Features | None, bar
+    resolved: ResolvedConfig, files: list[str], names: list[str], features: Features | None
 ) -> Iterator[pa.Table]:
     reader = get_reader(resolved.builder, **resolved.builder_kwargs)
     sources = [LocalSource(path, name) for path, name in zip(files, names)]
     for _, batch in read_files(reader, sources):
         table = pa.Table.from_batches([batch])
-        if features is not None:
-            table = cast_table_to_features(table, features)
-        bar.update(table.num_rows)
-        yield table
+        yield cast_table_to_features(table, features) if features is not None else table
 
 
 def prepare_split(
@@ -96,7 +93,8 @@ def _write_split(
     writer: ArrowWriter | None = None
     with progress_bar(desc=f"Generating {split} split", unit=" examples") as bar:
         try:
-            for table in _converted_batches(resolved, local, names, features, bar):
+            for table in prefetched(_converted_batches(resolved, local, names, features)):
+                bar.update(table.num_rows)
                 if writer is None:
                     schema = features.arrow_schema if features is not None else _with_features(table.schema)
                     writer = ArrowWriter(path, schema)
@@ -109,10 +107,6 @@ def _write_split(
             if writer is not None:
                 writer.abort()
             raise
-    info_path = path.with_name(f"{split}.json")
-    tmp = info_path.with_name(f".{info_path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps({"files": files, "builder": resolved.builder}), encoding="utf-8")
-    os.replace(tmp, info_path)
 
 
 def _with_features(schema: pa.Schema) -> pa.Schema:

@@ -171,6 +171,8 @@ class Dataset(ReorderMixin, ProcessingMixin, ColumnsMixin, ConstructMixin, Expor
             k = int(key)
             if not -n <= k < n:
                 raise IndexError(f"Index {k} out of range for dataset of length {n}.")
+            if self._indices is None:
+                return slice(k % n, k % n + 1)
             key = np.array([k % n])
         elif isinstance(key, slice):
             start, stop, step = key.indices(n)

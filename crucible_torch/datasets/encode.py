@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from ..features import Features, Image, encode_nested_example, get_nested_type
+from ..features import Features, Image, LargeList, List, Value, encode_nested_example, get_nested_type
 
 
 def _plain(value: Any) -> Any:
@@ -49,14 +49,37 @@ def infer_column_feature(values: list) -> Any | None:
     return Image() if _is_image_value(first) else None
 
 
+def _plain_arrow_type(feature: Any) -> bool:
+    """Whether values of ``feature`` go to Arrow as they are (no ClassLabel, Image or Audio anywhere inside)."""
+    if isinstance(feature, Value):
+        return True
+    if isinstance(feature, (List, LargeList)):
+        return _plain_arrow_type(feature.feature)
+    if isinstance(feature, dict):
+        return all(_plain_arrow_type(f) for f in feature.values())
+    return False
+
+
 def column_to_arrow(values: list, feature: Any | None) -> pa.Array:
-    """One column of python values as an Arrow array of ``feature``'s type (inferred when None)."""
+    """One column of python values as an Arrow array of ``feature``'s type (inferred when None).
+
+    Plain values go to Arrow in one call; only columns that need encoding (images, class names, tensors)
+    take the per-value path.
+    """
     if feature is None:
         feature = infer_column_feature(values)
     if feature is None:
         if isinstance(values, np.ndarray) and values.ndim == 1 and values.dtype != object:
             return pa.array(values)
-        return pa.array([_plain(v) for v in values])
+        try:
+            return pa.array(values)
+        except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError):
+            return pa.array([_plain(v) for v in values])
+    if _plain_arrow_type(feature):
+        try:
+            return pa.array(values, type=get_nested_type(feature))
+        except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError, OverflowError):
+            pass
     encoded = [encode_nested_example(feature, _plain(v) if not _is_image_value(v) else v) for v in values]
     return pa.array(encoded, type=get_nested_type(feature))
 

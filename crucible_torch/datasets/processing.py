@@ -8,6 +8,7 @@ carried over as Arrow data, never re-encoded. ``num_proc`` forks worker processe
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -21,11 +22,13 @@ from ..features import Features, get_nested_type
 from ..hub.progress import progress_bar
 from .arrow_files import ArrowWriter
 from .encode import column_to_arrow, table_from_batch
-from .table import ArrowTable, TableRecipe
+from .lazy import LazyBatch, LazyRow
+from .table import ArrowTable, TableRecipe, hstack_arrow_tables
 
 if TYPE_CHECKING:
     from .arrow_dataset import Dataset
 
+MAP_COLUMNS_KEY = b"crucible_torch.map_columns"  # schema metadata: the column order of a column-only result
 _JOB: tuple | None = None  # the (dataset, runner) a forked map worker inherits; functions need not pickle
 
 
@@ -103,6 +106,7 @@ class _Runner:
         self.features = features
         self.fn_kwargs = fn_kwargs
         self.for_filter = for_filter
+        self.columns_only = dataset._indices is None
 
     def _call(self, inputs: Any, indices: Any, rank: int) -> Any:
         args = [inputs] if self.input_columns is None else [inputs[c] for c in self.input_columns]
@@ -123,10 +127,11 @@ class _Runner:
         if self.input_columns is not None:
             format_type = ds._format_type if ds._format_type != "custom" else None
             view = ds.with_format(format_type, columns=self.input_columns, **ds._format_kwargs)
+        lazy = ds._format_type in (None, "custom")
         for start in range(0, stop, size):
             end = min(start + size, stop)
             pa_inputs = ds._rows_table(slice(start, end))
-            formatted = view._format(pa_inputs, "batch")
+            formatted = LazyBatch(pa_inputs, ds.features) if lazy else view._format(pa_inputs, "batch")
             yield pa_inputs, formatted, range(offset + start, offset + end)
 
     def outputs(self, offset: int = 0, rank: int = 0, bar: Any = None) -> Iterator[Any]:
@@ -138,7 +143,7 @@ class _Runner:
                 result = self._call(formatted, list(indices), rank)
                 results = result
             else:
-                rows = [{k: v[i] for k, v in formatted.items()} for i in range(pa_inputs.num_rows)]
+                rows = [_row(formatted, i) for i in range(pa_inputs.num_rows)]
                 results = [self._call(row, idx, rank) for row, idx in zip(rows, indices)]
             if self.for_filter:
                 yield self._mask(results, pa_inputs.num_rows)
@@ -162,6 +167,8 @@ class _Runner:
                 return None
             if isinstance(results, pa.Table):
                 return {name: results.column(name) for name in results.column_names}
+            if isinstance(results, LazyBatch):
+                return dict(results.data)
             if not isinstance(results, Mapping):
                 raise TypeError(
                     f"map function returned {type(results).__name__}; with batched=True it must "
@@ -173,8 +180,13 @@ class _Runner:
         bad = next((r for r in results if not isinstance(r, Mapping)), None)
         if bad is not None:
             raise TypeError(f"map function returned {type(bad).__name__}; it must return a dict (or None)")
-        keys = list(results[0]) if results else []
-        return {k: [r[k] for r in results] for k in keys}
+        returned = [r.touched() if isinstance(r, LazyRow) else r for r in results]
+        keys = list(dict.fromkeys(k for r in returned for k in r))
+        try:
+            return {k: [r[k] for r in returned] for k in keys}
+        except KeyError as err:
+            raise ValueError(f"map function returned rows with different keys (one lacks {err}); every row "
+                             "must return the same columns") from None
 
     def _merge(self, pa_inputs: pa.Table, results: Any) -> pa.Table | None:
         processed = self._processed_batch(results, pa_inputs.num_rows)
@@ -196,6 +208,11 @@ class _Runner:
         order = [c for c in pa_inputs.column_names if c in columns] + [
             c for c in out if c not in pa_inputs.column_names
         ]
+        if self.columns_only:
+            # Only what the function returned is stored; the other columns are read from the base table.
+            features = Features(feats)
+            meta = {**(features.arrow_schema.metadata or {}), MAP_COLUMNS_KEY: json.dumps(order).encode()}
+            return pa.Table.from_arrays(list(out.values()), schema=features.arrow_schema.with_metadata(meta))
         features = Features({c: feats[c] if c in feats else self.dataset.features[c] for c in order})
         arrays = [columns[c] for c in order]
         return pa.Table.from_arrays(arrays, schema=features.arrow_schema)
@@ -216,6 +233,13 @@ class _Runner:
                 pass
         table, features = table_from_batch({name: values})
         return table.column(0), features[name]
+
+
+def _row(batch: Any, index: int) -> Any:
+    """Row ``index`` of a formatted batch (lazy for python format)."""
+    if isinstance(batch, LazyBatch):
+        return LazyRow(batch, index)
+    return {k: v[index] for k, v in batch.items()}
 
 
 def _run_shard(rank: int) -> Any:
@@ -342,8 +366,21 @@ class ProcessingMixin:
         )
 
     def _result(self: Dataset, table: ArrowTable, fingerprint: str) -> Dataset:
+        """The mapped dataset: a stored result, joined with this dataset's untouched columns when it holds
+        only the returned ones."""
+        stored = Features.from_arrow_schema(table.table.schema)
+        order_json = (table.table.schema.metadata or {}).get(MAP_COLUMNS_KEY)
+        if order_json is not None:
+            order = json.loads(order_json)
+            base = [c for c in order if c not in stored]
+            if base:
+                table = hstack_arrow_tables([self._table.then("select", tuple(base)), table])
+            features = Features({c: stored[c] if c in stored else self.features[c] for c in order})
+            table = table.then("select", tuple(order)).then("cast", features.arrow_schema)
+        else:
+            features = stored
         info = self._info.copy()
-        info.features = Features.from_arrow_schema(table.table.schema)
+        info.features = features
         return self._replace(table=table, indices=None, info=info, fingerprint=fingerprint)
 
     def filter(

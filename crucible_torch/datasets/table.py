@@ -74,17 +74,18 @@ class TableRecipe:
     files: tuple[str, ...] = ()
     parts: tuple[TableRecipe, ...] = ()
     ops: tuple[tuple[str, tuple], ...] = field(default_factory=tuple)
+    axis: int = 0
 
     @classmethod
     def from_files(cls, files: Sequence[str | os.PathLike]) -> TableRecipe:
         return cls(files=tuple(str(f) for f in files))
 
     @classmethod
-    def concat(cls, recipes: Sequence[TableRecipe]) -> TableRecipe:
-        return cls(parts=tuple(recipes))
+    def concat(cls, recipes: Sequence[TableRecipe], axis: int = 0) -> TableRecipe:
+        return cls(parts=tuple(recipes), axis=axis)
 
     def then(self, op: str, *args: Any) -> TableRecipe:
-        return TableRecipe(self.files, self.parts, self.ops + ((op, args),))
+        return TableRecipe(self.files, self.parts, self.ops + ((op, args),), self.axis)
 
     def all_files(self) -> list[str]:
         out = list(self.files)
@@ -93,7 +94,9 @@ class TableRecipe:
         return out
 
     def build(self) -> pa.Table:
-        if self.parts:
+        if self.parts and self.axis == 1:
+            table = hstack([p.build() for p in self.parts])
+        elif self.parts:
             table = pa.concat_tables([p.build() for p in self.parts], promote_options="default")
         else:
             table = pa.concat_tables([memory_map_table(f) for f in self.files])
@@ -149,6 +152,21 @@ class ArrowTable:
         self.recipe = state.get("recipe")
         self.table = self.recipe.build() if self.recipe is not None else state["table"]
         self._offsets = None
+
+
+def hstack(tables: Sequence[pa.Table]) -> pa.Table:
+    """The columns of equally long tables side by side (zero-copy; schema metadata is dropped)."""
+    columns = [column for t in tables for column in t.columns]
+    names = [name for t in tables for name in t.column_names]
+    return pa.Table.from_arrays(columns, names=names)
+
+
+def hstack_arrow_tables(tables: Sequence[ArrowTable]) -> ArrowTable:
+    """Column-wise join keeping a recipe when every part has one (``map`` results over their base)."""
+    table = hstack([t.table for t in tables])
+    if all(t.recipe is not None for t in tables):
+        return ArrowTable(table, TableRecipe.concat([t.recipe for t in tables], axis=1))
+    return ArrowTable(table)
 
 
 def concat_arrow_tables(tables: Sequence[ArrowTable]) -> ArrowTable:
