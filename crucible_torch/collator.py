@@ -22,6 +22,7 @@ from .features import Audio, ClassLabel, Features, Image, LargeList, List, Value
 
 _INT_TYPES = {"int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64"}
 _FLOAT_TYPES = {"float16", "float32", "float64", "float", "double"}
+_TEXT_TYPES = {"string", "large_string", "binary", "large_binary"}
 _KEEP = {
     "bool": torch.bool,
     "int8": torch.int8,
@@ -170,7 +171,10 @@ class Collator:
             or pa.types.is_fixed_size_list(array.type)
         ):
             return self._lists(array, element, element_kind, name)
-        return self.collate_column(feature, array.to_pylist(), name)
+        values = array.to_pylist()
+        if isinstance(feature, Value) and feature.dtype in _TEXT_TYPES:
+            return values
+        return self.collate_column(feature, values, name)
 
     def _lists(self, array: pa.Array, element: Any, kind: str, name: str) -> Any:
         if array.null_count:
@@ -306,9 +310,16 @@ class Collator:
 
     @staticmethod
     def _stack_or_list(tensors: list[torch.Tensor]) -> Any:
-        if tensors and len({tuple(t.shape) for t in tensors}) == 1 and len({t.dtype for t in tensors}) == 1:
+        """One stacked tensor when shapes and dtypes agree (in shared memory inside a DataLoader worker, as
+        ``default_collate`` does, so the batch reaches the main process without another copy), else the list."""
+        if not tensors or len({tuple(t.shape) for t in tensors}) != 1 or len({t.dtype for t in tensors}) != 1:
+            return tensors
+        if torch.utils.data.get_worker_info() is None:
             return torch.stack(tensors)
-        return tensors
+        first = tensors[0]
+        storage = first._typed_storage()._new_shared(first.numel() * len(tensors), device=first.device)
+        out = first.new(storage).resize_(len(tensors), *first.shape)
+        return torch.stack(tensors, out=out)
 
     def _pad(self, rows: list[torch.Tensor]) -> _Padded:
         lengths = torch.tensor([len(r) for r in rows], dtype=torch.int64)

@@ -141,9 +141,7 @@ def infer_builder(splits: Mapping[str, list[str]], where: str = "") -> tuple[str
             "(.parquet, .jsonl, .json, .csv, .tsv, .txt, .arrow, ...)"
         )
     if name == "zip":
-        raise ValueError(
-            f"The data files{place} are .zip archives, which are not supported: extract them first"
-        )
+        raise ValueError(f"The data files{place} are .zip archives, which are not supported: extract them first")
     return name, kwargs
 
 

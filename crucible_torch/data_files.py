@@ -105,11 +105,7 @@ def sanitize_patterns(data_files: Any) -> dict[str, list[str]]:
     if not any(isinstance(item, Mapping) for item in items):
         return {"train": [os.fspath(item) for item in items]}
     for item in items:
-        if not (
-            isinstance(item, Mapping)
-            and set(item) == {"split", "path"}
-            and isinstance(item["path"], (str, list))
-        ):
+        if not (isinstance(item, Mapping) and set(item) == {"split", "path"} and isinstance(item["path"], (str, list))):
             raise ValueError(
                 "Invalid data_files entry: each item must be {'split': <name>, 'path': <pattern or list>}, "
                 f"got {item!r}"
@@ -129,9 +125,7 @@ def _script_hint(listing: FileListing) -> str:
 
 def _no_data_error(listing: FileListing, base: str, where: str) -> DataFilesNotFoundError:
     place = f"directory {base!r}" if base else "dataset"
-    return DataFilesNotFoundError(
-        f"The {place}{_at(where)} doesn't contain any data files.{_script_hint(listing)}"
-    )
+    return DataFilesNotFoundError(f"The {place}{_at(where)} doesn't contain any data files.{_script_hint(listing)}")
 
 
 def get_data_patterns(listing: FileListing, base: str = "", where: str = "") -> dict[str, list[str]]:
@@ -151,9 +145,7 @@ def get_data_patterns(listing: FileListing, base: str = "", where: str = "") -> 
         ordered = [s for s in DEFAULT_SPLITS if s in splits] + sorted(splits - set(DEFAULT_SPLITS))
         return {split: [SHARDED_PATTERN.format(split=split)] for split in ordered}
     for group in DEFAULT_PATTERN_GROUPS:
-        found = [
-            split for split, patterns in group.items() if any(listing.has_match(p, base) for p in patterns)
-        ]
+        found = [split for split, patterns in group.items() if any(listing.has_match(p, base) for p in patterns)]
         if found:
             return {split: list(group[split]) for split in found}
     raise _no_data_error(listing, base, where)
@@ -385,13 +377,9 @@ def resolve_local_data_files(
     root = os.path.abspath(os.fspath(data_dir) if data_dir else (base_dir or os.getcwd()))
     if data_files is None:
         if not data_dir:
-            raise ValueError(
-                "Please specify the data files or data directory to load, e.g. data_files='data/*.jsonl'"
-            )
+            raise ValueError("Please specify the data files or data directory to load, e.g. data_files='data/*.jsonl'")
         listing = FileListing.from_directory(root)
         patterns = get_data_patterns(listing, "", root)
         relative = resolve_patterns(listing, patterns, where=root)
-        return {
-            split: [os.path.join(root, *f.split("/")) for f in files] for split, files in relative.items()
-        }
+        return {split: [os.path.join(root, *f.split("/")) for f in files] for split, files in relative.items()}
     return {split: resolve_local_patterns(p, root) for split, p in sanitize_patterns(data_files).items()}

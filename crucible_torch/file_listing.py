@@ -323,9 +323,7 @@ def glob_local(pattern: str, base_dir: str | os.PathLike[str] | None = None) -> 
     return [os.path.normpath(p) for p in _glob_absolute(_absolute_pattern(pattern, base_dir))]
 
 
-def resolve_local_patterns(
-    patterns: str | Iterable[str], base_dir: str | os.PathLike[str] | None = None
-) -> list[str]:
+def resolve_local_patterns(patterns: str | Iterable[str], base_dir: str | os.PathLike[str] | None = None) -> list[str]:
     """Resolve local glob patterns (absolute or relative to ``base_dir``, default the cwd) to absolute paths.
 
     Patterns are resolved in order and their matches concatenated (a file matched by two patterns appears
@@ -343,9 +341,7 @@ def resolve_local_patterns(
         if not found and not has_magic(pattern):
             absolute = _absolute_pattern(pattern, base_dir)
             hint = " (it is a directory: use 'dir/**' or data_dir=)" if os.path.isdir(absolute) else ""
-            raise DataFilesNotFoundError(
-                f"Unable to find data file {pattern!r} (resolved to {absolute}){hint}"
-            )
+            raise DataFilesNotFoundError(f"Unable to find data file {pattern!r} (resolved to {absolute}){hint}")
         out.extend(found)
     if not out:
         where = os.path.abspath(os.fspath(base_dir) if base_dir is not None else os.getcwd())
@@ -377,9 +373,7 @@ def parse_hf_url(url: str) -> HfUrl:
     """
     prefix = "hf://datasets/"
     if not url.startswith(prefix):
-        raise ValueError(
-            f"Not a Hub dataset URL: {url!r}; expected 'hf://datasets/owner/name[@revision]/path'"
-        )
+        raise ValueError(f"Not a Hub dataset URL: {url!r}; expected 'hf://datasets/owner/name[@revision]/path'")
     components = url[len(prefix) :].split("/")
     if "@" in components[0]:
         repo_len = 1

@@ -33,9 +33,7 @@ __all__ = [
 
 _FRONT_MATTER_RE = re.compile(r"^(\s*---(?:\r\n|\r|\n))([\S\s]*?)((?:\r\n|\r|\n)---[ \t]*(\r\n|\n|$))")
 _SPLIT_NAME_RE = re.compile(r"^\w+(\.\w+)*$")
-_RESERVED_KEYS = frozenset(
-    {"config_name", "data_files", "data_dir", "default", "features", "version", "description"}
-)
+_RESERVED_KEYS = frozenset({"config_name", "data_files", "data_dir", "default", "features", "version", "description"})
 _DATA_FILES_HELP = """Expected data_files to be a string, a list of strings, or a list of {split, path} dicts:
 
     data_files: data/*.csv

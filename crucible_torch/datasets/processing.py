@@ -185,8 +185,10 @@ class _Runner:
         try:
             return {k: [r[k] for r in returned] for k in keys}
         except KeyError as err:
-            raise ValueError(f"map function returned rows with different keys (one lacks {err}); every row "
-                             "must return the same columns") from None
+            raise ValueError(
+                f"map function returned rows with different keys (one lacks {err}); every row "
+                "must return the same columns"
+            ) from None
 
     def _merge(self, pa_inputs: pa.Table, results: Any) -> pa.Table | None:
         processed = self._processed_batch(results, pa_inputs.num_rows)

@@ -25,6 +25,12 @@ def chunk_offsets(table: pa.Table) -> np.ndarray:
     return np.cumsum(lengths, dtype=np.int64)
 
 
+def index_array(indices: np.ndarray) -> pa.Array:
+    """Row indices as an Arrow int64 array, zero-copy (``pa.array(ndarray)`` would import pandas: 0.2 s)."""
+    data = np.ascontiguousarray(indices, dtype=np.int64)
+    return pa.Array.from_buffers(pa.int64(), len(data), [None, pa.py_buffer(data)])
+
+
 def gather(table: pa.Table, indices: np.ndarray, offsets: np.ndarray | None = None) -> pa.Table:
     """Rows ``indices`` of ``table`` in that order, as a table with one chunk."""
     indices = np.asarray(indices, dtype=np.int64)
@@ -33,7 +39,7 @@ def gather(table: pa.Table, indices: np.ndarray, offsets: np.ndarray | None = No
     batches = table.to_batches()
     if len(batches) <= 1:
         source = batches[0] if batches else table.combine_chunks()
-        return pa.Table.from_batches([source.take(pa.array(indices))], schema=table.schema)
+        return pa.Table.from_batches([source.take(index_array(indices))], schema=table.schema)
     if offsets is None:
         offsets = chunk_offsets(table)
     order = np.argsort(indices, kind="stable")
@@ -43,13 +49,13 @@ def gather(table: pa.Table, indices: np.ndarray, offsets: np.ndarray | None = No
     parts = []
     for run in np.split(np.arange(len(sorted_idx)), bounds):
         chunk = int(chunk_ids[run[0]])
-        parts.append(batches[chunk].take(pa.array(sorted_idx[run] - offsets[chunk])))
+        parts.append(batches[chunk].take(index_array(sorted_idx[run] - offsets[chunk])))
     combined = pa.Table.from_batches(parts, schema=table.schema).combine_chunks()
     if np.all(order[:-1] < order[1:]):
         return combined
     inverse = np.empty_like(order)
     inverse[order] = np.arange(len(order))
-    return combined.take(pa.array(inverse))
+    return combined.take(index_array(inverse))
 
 
 def apply_op(table: pa.Table, op: str, args: tuple) -> pa.Table:

@@ -78,9 +78,7 @@ class Audio:
         A value that is neither a dict nor a path (already decoded) is returned as is.
         """
         if not self.decode:
-            raise RuntimeError(
-                "Decoding is disabled for this feature. Please use Audio(decode=True) instead."
-            )
+            raise RuntimeError("Decoding is disabled for this feature. Please use Audio(decode=True) instead.")
         if isinstance(value, str):
             value = {"path": value, "bytes": None}
         if not isinstance(value, dict) or "array" in value:
@@ -88,13 +86,10 @@ class Audio:
         path, data = value.get("path"), value.get("bytes")
         if data is None:
             if path is None:
-                raise ValueError(
-                    f"An audio sample should have one of 'path' or 'bytes' but both are None in {value}."
-                )
+                raise ValueError(f"An audio sample should have one of 'path' or 'bytes' but both are None in {value}.")
             if not os.path.isfile(path):
                 raise FileNotFoundError(
-                    f"Audio file {path!r} not found; remote paths (hf://, https://) must be downloaded "
-                    "before decoding"
+                    f"Audio file {path!r} not found; remote paths (hf://, https://) must be downloaded before decoding"
                 )
             with open(path, "rb") as f:
                 data = f.read()

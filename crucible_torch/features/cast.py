@@ -31,9 +31,7 @@ class CastError(CrucibleError, ValueError, TypeError):
         self.column = column
 
 
-def cast_array_to_feature(
-    array: pa.Array | pa.ChunkedArray, feature: FeatureType
-) -> pa.Array | pa.ChunkedArray:
+def cast_array_to_feature(array: pa.Array | pa.ChunkedArray, feature: FeatureType) -> pa.Array | pa.ChunkedArray:
     """Cast one Arrow array (or chunked array) to the storage type of ``feature``.
 
     Raises ``TypeError`` for impossible casts and ``pyarrow.ArrowInvalid`` for values that do not fit.
@@ -52,8 +50,7 @@ def cast_array_to_feature(
         if isinstance(feature, dict) and {f.name for f in array.type} <= set(feature):
             children = dict(zip([f.name for f in array.type], array.flatten(), strict=True))
             arrays = [
-                cast_array_to_feature(children.get(name, pa.nulls(len(array))), sub)
-                for name, sub in feature.items()
+                cast_array_to_feature(children.get(name, pa.nulls(len(array))), sub) for name, sub in feature.items()
             ]
             mask = array.is_null() if array.null_count else None
             return pa.StructArray.from_arrays(arrays, names=list(feature), mask=mask)

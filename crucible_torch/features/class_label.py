@@ -57,8 +57,7 @@ class ClassLabel:
             return self._strval2int(values)
         if not isinstance(values, Iterable):
             raise ValueError(
-                f"Values {values} should be a string or an Iterable "
-                "(list, numpy array, pytorch, tensorflow tensors)"
+                f"Values {values} should be a string or an Iterable (list, numpy array, pytorch, tensorflow tensors)"
             )
         return [self._strval2int(value) for value in values]
 
@@ -83,8 +82,7 @@ class ClassLabel:
             return self._int2str[self._check_int(values)]
         if not isinstance(values, Iterable):
             raise ValueError(
-                f"Values {values} should be an integer or an Iterable "
-                "(list, numpy array, pytorch, tensorflow tensors)"
+                f"Values {values} should be an integer or an Iterable (list, numpy array, pytorch, tensorflow tensors)"
             )
         checked = [self._check_int(v) for v in values]
         return [self._int2str[v] for v in checked]
@@ -109,11 +107,7 @@ class ClassLabel:
             top = pc.max(storage).as_py()
             if top is not None and top >= self.num_classes:
                 raise ValueError(f"Class label {top} greater than configured num_classes {self.num_classes}")
-        elif (
-            types.is_string(storage.type)
-            or types.is_large_string(storage.type)
-            or types.is_string_view(storage.type)
-        ):
+        elif types.is_string(storage.type) or types.is_large_string(storage.type) or types.is_string_view(storage.type):
             storage = pa.array(
                 [None if name is None else self._strval2int(name) for name in storage.to_pylist()], pa.int64()
             )

@@ -69,8 +69,7 @@ def dtype_to_arrow(dtype: str) -> pa.DataType:
         if bits == "64" and unit in ("us", "ns"):
             return pa.time64(unit)
         raise ValueError(
-            f"{unit} is not a valid unit for the pyarrow time{bits} type: time32 takes s or ms, "
-            "time64 takes us or ns"
+            f"{unit} is not a valid unit for the pyarrow time{bits} type: time32 takes s or ms, time64 takes us or ns"
         )
     match = _DECIMAL.match(dtype)
     if match:

@@ -47,17 +47,9 @@ def cast_file_storage(storage: pa.Array, kind: str) -> pa.StructArray:
     types = pa.types
     mask = storage.is_null() if storage.null_count else None
     count = len(storage)
-    if (
-        types.is_string(storage.type)
-        or types.is_large_string(storage.type)
-        or types.is_string_view(storage.type)
-    ):
+    if types.is_string(storage.type) or types.is_large_string(storage.type) or types.is_string_view(storage.type):
         data, path = pa.nulls(count, pa.binary()), storage.cast(pa.string())
-    elif (
-        types.is_binary(storage.type)
-        or types.is_large_binary(storage.type)
-        or types.is_binary_view(storage.type)
-    ):
+    elif types.is_binary(storage.type) or types.is_large_binary(storage.type) or types.is_binary_view(storage.type):
         data, path = storage.cast(pa.binary()), pa.nulls(count, pa.string())
     elif types.is_struct(storage.type):
         children = dict(zip([f.name for f in storage.type], storage.flatten(), strict=True))

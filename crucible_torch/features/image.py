@@ -82,9 +82,7 @@ class Image:
         A value that is already decoded (not a dict or path) is returned as is.
         """
         if not self.decode:
-            raise RuntimeError(
-                "Decoding is disabled for this feature. Please use Image(decode=True) instead."
-            )
+            raise RuntimeError("Decoding is disabled for this feature. Please use Image(decode=True) instead.")
         if isinstance(value, str):
             value = {"path": value, "bytes": None}
         if not isinstance(value, dict):
@@ -103,11 +101,7 @@ class Image:
     def cast_storage(self, storage: pa.Array) -> pa.StructArray:
         """Cast paths, bytes, partial ``{bytes, path}`` structs or lists of pixels to the image storage."""
         types = pa.types
-        if (
-            types.is_list(storage.type)
-            or types.is_large_list(storage.type)
-            or types.is_fixed_size_list(storage.type)
-        ):
+        if types.is_list(storage.type) or types.is_large_list(storage.type) or types.is_fixed_size_list(storage.type):
             storage = pa.array(
                 [
                     None if pixels is None else encode_np_array(np.array(pixels))["bytes"]
@@ -142,8 +136,7 @@ def open_image(data: bytes | None, path: str | None) -> PIL.Image.Image:
         ) from err
     except FileNotFoundError as err:
         raise FileNotFoundError(
-            f"Image file {path!r} not found; remote paths (hf://, https://) must be downloaded "
-            "before decoding"
+            f"Image file {path!r} not found; remote paths (hf://, https://) must be downloaded before decoding"
         ) from err
     except (OSError, SyntaxError, ValueError) as err:  # UnidentifiedImageError is an OSError
         size = f" ({len(data)} bytes)" if data is not None else ""
@@ -185,8 +178,7 @@ def encode_np_array(array: np.ndarray) -> dict[str, Any]:
     if array.ndim > 2:
         if dtype.kind not in ("u", "i"):
             raise TypeError(
-                f"Unsupported array dtype {dtype} for image encoding. Only uint8 is supported for "
-                "multi-channel arrays."
+                f"Unsupported array dtype {dtype} for image encoding. Only uint8 is supported for multi-channel arrays."
             )
         target = np.dtype("|u1")
     elif dtype in _PIL_ARRAY_DTYPES:
@@ -194,9 +186,7 @@ def encode_np_array(array: np.ndarray) -> dict[str, Any]:
     else:
         target = _narrow_dtype(dtype)
     if target != dtype:
-        warnings.warn(
-            f"Downcasting array dtype {dtype} to {target} to be compatible with 'Pillow'", stacklevel=3
-        )
+        warnings.warn(f"Downcasting array dtype {dtype} to {target} to be compatible with 'Pillow'", stacklevel=3)
     image = PIL.Image.fromarray(array.astype(target))
     return {"path": None, "bytes": image_to_bytes(image)}
 

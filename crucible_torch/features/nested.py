@@ -27,9 +27,7 @@ def get_nested_type(feature: FeatureType) -> pa.DataType:
         return pa.struct({name: get_nested_type(sub) for name, sub in feature.items()})
     if isinstance(feature, (list, tuple)):
         if len(feature) != 1:
-            raise ValueError(
-                "When defining list feature, you should just provide one example of the inner type"
-            )
+            raise ValueError("When defining list feature, you should just provide one example of the inner type")
         return pa.list_(get_nested_type(feature[0]))
     if isinstance(feature, LargeList):
         return pa.large_list(get_nested_type(feature.feature))
@@ -37,9 +35,7 @@ def get_nested_type(feature: FeatureType) -> pa.DataType:
         return pa.list_(get_nested_type(feature.feature), feature.length)
     pa_type = getattr(feature, "pa_type", None)
     if not isinstance(pa_type, pa.DataType):
-        raise TypeError(
-            f"{feature!r} is not a feature type (expected Value, ClassLabel, List, Image, ... or dict)"
-        )
+        raise TypeError(f"{feature!r} is not a feature type (expected Value, ClassLabel, List, Image, ... or dict)")
     return pa_type
 
 
@@ -87,9 +83,7 @@ def require_decoding(feature: FeatureType, ignore_decode_attribute: bool = False
         return require_decoding(feature[0], ignore_decode_attribute)
     if isinstance(feature, (List, LargeList)):
         return require_decoding(feature.feature, ignore_decode_attribute)
-    return hasattr(feature, "decode_example") and (
-        ignore_decode_attribute or getattr(feature, "decode", True)
-    )
+    return hasattr(feature, "decode_example") and (ignore_decode_attribute or getattr(feature, "decode", True))
 
 
 def _is_value_tree(feature: FeatureType) -> bool:
@@ -138,10 +132,7 @@ def encode_nested_example(feature: FeatureType, value: Any, *, top_level: bool =
             if top_level:
                 raise ValueError("Got None but expected a dictionary instead")
             return None
-        return {
-            name: encode_nested_example(sub, value.get(name), top_level=False)
-            for name, sub in feature.items()
-        }
+        return {name: encode_nested_example(sub, value.get(name), top_level=False) for name, sub in feature.items()}
     if isinstance(feature, (list, tuple)):
         feature = List(feature[0])
     if isinstance(feature, (List, LargeList)):
@@ -153,9 +144,7 @@ def encode_nested_example(feature: FeatureType, value: Any, *, top_level: bool =
         if _is_value_tree(sub):
             first = _first_non_empty(value)
             try:
-                changed = first is not None and bool(
-                    encode_nested_example(sub, first, top_level=False) != first
-                )
+                changed = first is not None and bool(encode_nested_example(sub, first, top_level=False) != first)
             except ValueError:  # comparing arrays
                 changed = False
             if not changed:

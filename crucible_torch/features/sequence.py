@@ -14,11 +14,7 @@ class Sequence:
     """
 
     def __new__(cls, feature: Any = None, length: int = -1, **kwargs: Any) -> Any:
-        if (
-            cls is Sequence
-            and isinstance(feature, dict)
-            and any(not isinstance(sub, List) for sub in feature.values())
-        ):
+        if cls is Sequence and isinstance(feature, dict) and any(not isinstance(sub, List) for sub in feature.values()):
             return {key: List(sub, length=length, **kwargs) for key, sub in feature.items()}
         return super().__new__(List)
 

@@ -55,9 +55,7 @@ def generate_from_dict(obj: Any) -> FeatureType:
     type_name = obj.pop("_type")
     cls = FEATURE_TYPES.get(type_name)
     if cls is None:
-        raise ValueError(
-            f"Feature type '{type_name}' not found. Available feature types: {list(FEATURE_TYPES)}"
-        )
+        raise ValueError(f"Feature type '{type_name}' not found. Available feature types: {list(FEATURE_TYPES)}")
     if cls in (List, LargeList, Sequence):
         inner = generate_from_dict(obj.pop("feature"))
         known = {"length", "id"} if cls is not LargeList else {"id"}

@@ -54,9 +54,7 @@ def write_wav(array: np.ndarray, sampling_rate: int) -> bytes:
     if samples.ndim == 1:
         samples = samples[None, :]
     if samples.ndim != 2:
-        raise ValueError(
-            f"Audio array must have shape (samples,) or (channels, samples), got {samples.shape}"
-        )
+        raise ValueError(f"Audio array must have shape (samples,) or (channels, samples), got {samples.shape}")
     pcm = np.round(np.clip(samples, -1.0, 1.0) * 32767.0).astype("<i2")
     buffer = BytesIO()
     with wave.open(buffer, "wb") as writer:

@@ -71,8 +71,7 @@ def _lengthen(entry: dict[str, Any]) -> dict[str, Any]:
         ids = sorted(label["names"], key=int)
         if ids and [int(i) for i in ids] != list(range(int(ids[-1]) + 1)):
             raise ValueError(
-                f"ClassLabel expected a value for all label ids [0:{int(ids[-1]) + 1}] but some ids are "
-                "missing."
+                f"ClassLabel expected a value for all label ids [0:{int(ids[-1]) + 1}] but some ids are missing."
             )
         label["names"] = [label["names"][i] for i in ids]
     return entry

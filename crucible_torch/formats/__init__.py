@@ -29,6 +29,7 @@ READERS: dict[str, type[Reader]] = {
     reader.name: reader for reader in (ParquetReader, ArrowReader, JsonReader, CsvReader, TextReader)
 }
 
+
 def get_reader(builder_name: str, **builder_kwargs: Any) -> Reader:
     """The reader for a `datasets` builder name, configured with that builder's kwargs.
 

@@ -32,9 +32,7 @@ def _open_ipc(source: DataSource) -> Iterator[Any]:
             is_file_format = head[: len(_FILE_MAGIC)] == _FILE_MAGIC
             reader = pa.ipc.open_file(f) if is_file_format else pa.ipc.open_stream(f)
         except (pa.ArrowInvalid, OSError) as exc:
-            raise DataFileError(
-                f"not a readable Arrow IPC file: {exc}", file=source.name, hint=_CORRUPT_HINT
-            ) from exc
+            raise DataFileError(f"not a readable Arrow IPC file: {exc}", file=source.name, hint=_CORRUPT_HINT) from exc
         yield reader
     finally:
         f.close()

@@ -103,6 +103,4 @@ def open_decompressed(source: DataSource) -> BinaryIO:
     raw = source.open()
     if compression is None:
         return raw
-    return io.BufferedReader(
-        _DecompressedFile(raw, _decompressor(raw, compression), source.name, compression)
-    )
+    return io.BufferedReader(_DecompressedFile(raw, _decompressor(raw, compression), source.name, compression))

@@ -100,9 +100,7 @@ class JsonReader(Reader):
                 chunk = chunk[len(codecs.BOM_UTF8) :]
             if chunk.strip():
                 try:
-                    table = paj.read_json(
-                        io.BytesIO(chunk), read_options=paj.ReadOptions(block_size=len(chunk) + 1)
-                    )
+                    table = paj.read_json(io.BytesIO(chunk), read_options=paj.ReadOptions(block_size=len(chunk) + 1))
                 except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
                     first_line = 1 + (lines_before if start == 0 else _lines_before(source, offset))
                     raise _locate_error(chunk, first_line, exc, source.name) from exc
@@ -120,18 +118,14 @@ class JsonReader(Reader):
         if self.field is not None:
             if not isinstance(data, dict) or self.field not in data:
                 keys = sorted(data) if isinstance(data, dict) else f"a {type(data).__name__}, not an object"
-                raise DataFileError(
-                    f"no field {self.field!r} at the top level (found {keys})", file=source.name
-                )
+                raise DataFileError(f"no field {self.field!r} at the top level (found {keys})", file=source.name)
             data = data[self.field]
         rows = _document_rows(data, source.name)
         if not rows:
             return
         payload = "\n".join(json.dumps(row, ensure_ascii=False) for row in rows).encode()
         try:
-            table = paj.read_json(
-                io.BytesIO(payload), read_options=paj.ReadOptions(block_size=len(payload) + 1)
-            )
+            table = paj.read_json(io.BytesIO(payload), read_options=paj.ReadOptions(block_size=len(payload) + 1))
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
             raise DataFileError(f"rows do not fit one table: {exc}", file=source.name) from exc
         yield from table.to_batches()
@@ -146,9 +140,7 @@ def _document_rows(data: Any, file: str) -> list[dict[str, Any]]:
     if isinstance(data, dict) and all(isinstance(v, list) for v in data.values()):
         lengths = {len(v) for v in data.values()}
         if len(lengths) > 1:
-            raise DataFileError(
-                f"the columns of the object have different lengths {sorted(lengths)}", file=file
-            )
+            raise DataFileError(f"the columns of the object have different lengths {sorted(lengths)}", file=file)
         return [dict(zip(data, values, strict=True)) for values in zip(*data.values(), strict=True)]
     raise DataFileError(
         f"expected a list of rows or an object of columns, got a {type(data).__name__}",
@@ -210,9 +202,7 @@ def _locate_error(chunk: bytes, first_line: int, exc: Exception, file: str) -> D
             column = f" (column {err.colno})" if isinstance(err, json.JSONDecodeError) else ""
             return DataFileError(f"invalid JSON: {reason}{column}", file=file, line=first_line + index)
         if not isinstance(row, dict):
-            return DataFileError(
-                f"expected a JSON object, got a {_json_kind(row)}", file=file, line=first_line + index
-            )
+            return DataFileError(f"expected a JSON object, got a {_json_kind(row)}", file=file, line=first_line + index)
         if path is None:
             continue
         value: Any = row

@@ -42,9 +42,7 @@ class _OpenParquet:
             self.parquet = pq.ParquetFile(self._file if self._file is not None else source.local_path)
         except (pa.ArrowInvalid, OSError) as exc:
             self.close()
-            raise DataFileError(
-                f"not a readable parquet file: {exc}", file=source.name, hint=_CORRUPT_HINT
-            ) from exc
+            raise DataFileError(f"not a readable parquet file: {exc}", file=source.name, hint=_CORRUPT_HINT) from exc
 
     def close(self) -> None:
         if getattr(self, "parquet", None) is not None:
@@ -128,9 +126,7 @@ class ParquetReader(Reader):
                     )
             start, end = (0, parquet.num_row_groups) if unit.kind == "file" else (unit.start, unit.end)
             if not 0 <= start <= end <= parquet.num_row_groups:
-                raise ValueError(
-                    f"{source.name}: row groups [{start}, {end}) outside [0, {parquet.num_row_groups})"
-                )
+                raise ValueError(f"{source.name}: row groups [{start}, {end}) outside [0, {parquet.num_row_groups})")
             to_read = self._columns_to_read(columns)
             for index in range(start, end):
                 try:

@@ -85,9 +85,7 @@ class Reader(ABC):
     def _check_unit(self, unit: ReadUnit | None, *kinds: UnitKind) -> ReadUnit:
         unit = unit or WHOLE_FILE
         if unit.kind not in ("file", *kinds):
-            raise ValueError(
-                f"the {self.name} reader reads units of kind {('file', *kinds)}, not {unit.kind!r}"
-            )
+            raise ValueError(f"the {self.name} reader reads units of kind {('file', *kinds)}, not {unit.kind!r}")
         return unit
 
     def _finish(self, batch: pa.RecordBatch, columns: Sequence[str] | None, file: str) -> pa.RecordBatch:

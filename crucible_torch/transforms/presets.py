@@ -106,19 +106,24 @@ class ClassificationPreset:
             ]
         else:
             steps += [v2.Resize(self.resize_size, antialias=True), v2.CenterCrop(size)]
-        if normalize:
-            steps += [v2.ToDtype(torch.float32, scale=True), v2.Normalize(self.mean, self.std)]
         steps.append(v2.ToPureTensor())
         self.transform = v2.Compose(steps)
+        # uint8 -> float32 normalised in one fused pass: (x - 255 * mean) / (255 * std).
+        self._shift = torch.tensor([255.0 * m for m in self.mean]).view(-1, 1, 1)
+        self._scale = torch.tensor([1.0 / (255.0 * s) for s in self.std]).view(-1, 1, 1)
         self._random = _ProcessRandom(seed) if train and seed is not None else None
 
     def __call__(self, image: ImageInput) -> torch.Tensor:
         if self._random is None:
-            return self.transform(image)
-        call_seed = self._random.get().getrandbits(63)
-        with torch.random.fork_rng(devices=[]):
-            torch.default_generator.manual_seed(call_seed)
-            return self.transform(image)
+            out = self.transform(image)
+        else:
+            call_seed = self._random.get().getrandbits(63)
+            with torch.random.fork_rng(devices=[]):
+                torch.default_generator.manual_seed(call_seed)
+                out = self.transform(image)
+        if not self.normalize:
+            return out
+        return out.to(torch.float32).sub_(self._shift).mul_(self._scale)
 
     def decode_size_hint(self, src_h: int, src_w: int) -> tuple[int, int] | None:
         """Smallest ``(h, w)`` of the same aspect that loses no output detail; None when no reduction helps.

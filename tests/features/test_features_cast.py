@@ -135,9 +135,7 @@ def test_impossible_casts_name_column_and_types(column, feature, fragment: str) 
 
 def test_column_name_mismatch_lists_both_sides() -> None:
     with pytest.raises(CastError, match=r"missing columns \['b'\], unexpected columns \['c'\]"):
-        cast_table_to_features(
-            pa.table({"a": [1], "c": [2]}), Features({"a": Value("int8"), "b": Value("int8")})
-        )
+        cast_table_to_features(pa.table({"a": [1], "c": [2]}), Features({"a": Value("int8"), "b": Value("int8")}))
 
 
 @pytest.mark.filterwarnings("ignore:Downcasting array dtype")

@@ -41,9 +41,7 @@ def test_image_without_orientation_is_unchanged(image_bytes, rgb_array) -> None:
     assert decoded.mode == "RGB" and np.array_equal(np.asarray(decoded), rgb_array)
 
 
-@pytest.mark.parametrize(
-    ("source_mode", "target_mode"), [("RGBA", "RGB"), ("RGB", "L"), ("L", "RGB"), ("P", "RGB")]
-)
+@pytest.mark.parametrize(("source_mode", "target_mode"), [("RGBA", "RGB"), ("RGB", "L"), ("L", "RGB"), ("P", "RGB")])
 def test_mode_conversion_matches_datasets(source_mode: str, target_mode: str, rgb_array) -> None:
     source = PIL.Image.fromarray(rgb_array).convert(source_mode)
     buffer = BytesIO()

@@ -135,9 +135,7 @@ def test_lists_of_classlabels_encode_every_element() -> None:
 
 
 def test_numpy_and_torch_inputs() -> None:
-    features = Features(
-        {"ids": List(Value("int64")), "grid": List(List(Value("float32"))), "n": Value("int32")}
-    )
+    features = Features({"ids": List(Value("int64")), "grid": List(List(Value("float32"))), "n": Value("int32")})
     batch = {
         "ids": [np.array([1, 2, 3]), torch.tensor([4, 5])],
         "grid": [np.ones((2, 3), dtype=np.float32), torch.zeros(1, 2, dtype=torch.bfloat16)],
@@ -153,9 +151,7 @@ def test_numpy_and_torch_inputs() -> None:
 
 def test_floats_into_int_lists_are_truncated_like_datasets() -> None:
     feature = List(Value("int64"))
-    theirs = datasets.features.features.encode_nested_example(
-        datasets.List(datasets.Value("int64")), [1.5, 2.5]
-    )
+    theirs = datasets.features.features.encode_nested_example(datasets.List(datasets.Value("int64")), [1.5, 2.5])
     assert encode_nested_example(feature, [1.5, 2.5]) == theirs == [1, 2]
     assert encode_nested_example(feature, np.array([1.5, 2.5])) == [1, 2]
 
@@ -167,9 +163,7 @@ def test_table_from_pydict_error_names_column() -> None:
 
 
 def test_decode_batch_leaves_plain_columns_untouched(image_bytes, rgb_array) -> None:
-    features = Features(
-        {"text": Value("string"), "raw": Image(decode=False), "img": Image(), "n": List(Image())}
-    )
+    features = Features({"text": Value("string"), "raw": Image(decode=False), "img": Image(), "n": List(Image())})
     png = image_bytes(rgb_array)
     batch = {
         "text": ["a", "b"],

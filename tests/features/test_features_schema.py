@@ -79,9 +79,7 @@ def test_defaults_are_omitted_in_json() -> None:
     assert Features({"l": List(Value("int8"))}).to_dict() == {
         "l": {"feature": {"dtype": "int8", "_type": "Value"}, "_type": "List"}
     }
-    assert Features({"a": Audio(sampling_rate=8000)}).to_dict() == {
-        "a": {"sampling_rate": 8000, "_type": "Audio"}
-    }
+    assert Features({"a": Audio(sampling_rate=8000)}).to_dict() == {"a": {"sampling_rate": 8000, "_type": "Audio"}}
 
 
 def test_old_json_forms_are_parsed() -> None:
@@ -195,9 +193,7 @@ def test_reorder_fields_as() -> None:
 
 
 def test_requires_decoding_and_mutation() -> None:
-    features = Features(
-        {"i": Image(), "raw": Image(decode=False), "n": {"a": List(Audio())}, "v": Value("int8")}
-    )
+    features = Features({"i": Image(), "raw": Image(decode=False), "n": {"a": List(Audio())}, "v": Value("int8")})
     assert features.requires_decoding == {"i": True, "raw": False, "n": True, "v": False}
     features["v"] = [Image()]
     assert features["v"] == List(Image())

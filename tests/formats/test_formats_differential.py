@@ -23,9 +23,7 @@ ROWS = [
 
 
 def _write_jsonl(path: Path, rows: list[dict], newline: str = "\n") -> Path:
-    path.write_bytes(
-        newline.join(json.dumps(r, ensure_ascii=False) for r in rows).encode() + newline.encode()
-    )
+    path.write_bytes(newline.join(json.dumps(r, ensure_ascii=False) for r in rows).encode() + newline.encode())
     return path
 
 
@@ -127,9 +125,7 @@ def test_gzipped_csv_matches(tmp_path, reference, read_table, assert_same_table)
     assert_same_table(read_table("csv", path), reference("csv", path), plain_strings=True)
 
 
-def test_csv_over_many_blocks_gets_types_of_the_whole_file(
-    tmp_path, reference, read_table, assert_same_table
-):
+def test_csv_over_many_blocks_gets_types_of_the_whole_file(tmp_path, reference, read_table, assert_same_table):
     """Arrow infers from the first block; a float and a string far below must still win, as in pandas."""
     lines = ["n,x,late"] + [f"{i},{i},{'' if i % 50 else i}" for i in range(400)] + ["1.5,word,"]
     path = tmp_path / "data.csv"

@@ -112,9 +112,7 @@ def test_json_without_the_field(tmp_path):
 
 def test_truncated_gzip_names_the_file(tmp_path):
     path = tmp_path / "data.jsonl.gz"
-    payload = gzip.compress(
-        "".join(json.dumps({"v": random.Random(i).random()}) + "\n" for i in range(2000)).encode()
-    )
+    payload = gzip.compress("".join(json.dumps({"v": random.Random(i).random()}) + "\n" for i in range(2000)).encode())
     path.write_bytes(payload[: len(payload) // 2])
     with pytest.raises(DataFileError) as info:
         _consume("json", path)

@@ -37,9 +37,7 @@ def test_unify_fills_missing_promotes_ints_and_nulls():
 
 def test_unify_keeps_the_first_metadata():
     first = pa.schema([("x", pa.int64())], metadata={b"huggingface": b"{}"})
-    assert unify_schemas([("a", pa.schema([("x", pa.int64())])), ("b", first)]).metadata == {
-        b"huggingface": b"{}"
-    }
+    assert unify_schemas([("a", pa.schema([("x", pa.int64())])), ("b", first)]).metadata == {b"huggingface": b"{}"}
 
 
 def test_unify_refuses_string_against_int():
@@ -84,9 +82,7 @@ def test_read_files_unifies_across_formats_of_one_builder(tmp_path):
         {"id": 2.0, "text": None, "label": None},
         {"id": 3.5, "text": None, "label": True},
     ]
-    projected = pa.Table.from_batches(
-        [b for _, b in read_files("json", [first, second], columns=["label", "id"])]
-    )
+    projected = pa.Table.from_batches([b for _, b in read_files("json", [first, second], columns=["label", "id"])])
     assert projected.to_pylist() == [
         {"label": None, "id": 1.0},
         {"label": None, "id": 2.0},

@@ -170,9 +170,7 @@ def test_compressed_and_array_json_are_one_unit(tmp_path):
 def _parquet(path: Path, num_rows: int, row_group_size: int, payload: int = 0) -> pa.Table:
     """A parquet file of ``num_rows`` rows; ``payload`` bytes of incompressible hex per row make it big."""
     blobs = [random.Random(i).randbytes(payload).hex() for i in range(num_rows)]
-    table = pa.table(
-        {"i": pa.array(range(num_rows), pa.int64()), "s": [f"row {i}{b}" for i, b in enumerate(blobs)]}
-    )
+    table = pa.table({"i": pa.array(range(num_rows), pa.int64()), "s": [f"row {i}{b}" for i, b in enumerate(blobs)]})
     pq.write_table(table, path, row_group_size=row_group_size)
     return table
 

@@ -85,9 +85,7 @@ def test_packaged_builder_files_match_datasets(
         assert ours == {str(split): list(files) for split, files in theirs.config.data_files.items()}
 
 
-def test_packaged_builder_needs_files_and_refuses_empty(
-    tmp_path: Path, write_files: Callable[..., Path]
-) -> None:
+def test_packaged_builder_needs_files_and_refuses_empty(tmp_path: Path, write_files: Callable[..., Path]) -> None:
     write_files(tmp_path, PACKAGED_TREE)
     with pytest.raises(ValueError, match="data files or data directory"):
         resolve_local_data_files()
@@ -121,9 +119,7 @@ def test_user_data_dir_with_yaml_config_dirs() -> None:
     listing = FileListing.from_paths(["x/train.csv", "y/train.csv", "y/test.csv"])
     resolved = resolve_config(listing, card, data_dir="y/")
     assert resolved.splits == {"train": ["y/train.csv"], "test": ["y/test.csv"]}
-    assert (
-        resolved.config_name == "a" and resolved.builder_kwargs == {"sep": ";"} and resolved.data_dir == "y"
-    )
+    assert resolved.config_name == "a" and resolved.builder_kwargs == {"sep": ";"} and resolved.data_dir == "y"
 
 
 def test_builder_is_inferred_per_config() -> None:
@@ -178,8 +174,7 @@ def test_errors_name_what_and_where() -> None:
 
 def test_dataset_configs_and_patterns() -> None:
     card = load_card_data(
-        "---\nconfigs:\n- config_name: a\n  data_files: a/*\n  default: true\n"
-        "- config_name: b\n  data_dir: b\n---\n"
+        "---\nconfigs:\n- config_name: a\n  data_files: a/*\n  default: true\n- config_name: b\n  data_dir: b\n---\n"
     )
     listing = FileListing.from_paths(["a/x.csv", "b/train.csv", "b/test.csv"])
     a, b = resolve_dataset_configs(listing, card)
@@ -206,6 +201,4 @@ def test_urls_and_absolute_paths_pass_through(tmp_path: Path, write_files: Calla
     listing = FileListing.from_paths(["a.csv"])
     data_files = ["a.csv", "hf://datasets/o/n@main/x.csv", str(tmp_path / "ext" / "*.csv")]
     resolved = resolve_config(listing, data_files=data_files)
-    assert resolved.splits == {
-        "train": ["a.csv", "hf://datasets/o/n@main/x.csv", str(tmp_path / "ext" / "z.csv")]
-    }
+    assert resolved.splits == {"train": ["a.csv", "hf://datasets/o/n@main/x.csv", str(tmp_path / "ext" / "z.csv")]}

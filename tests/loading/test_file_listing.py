@@ -254,9 +254,7 @@ def test_parse_hf_url(url: str, expected: HfUrl) -> None:
     assert parse_hf_url(url) == expected
 
 
-@pytest.mark.parametrize(
-    "url", ["https://x/y", "hf://models/a/b", "hf://datasets/onlyone", "hf://datasets/o/n@/x"]
-)
+@pytest.mark.parametrize("url", ["https://x/y", "hf://models/a/b", "hf://datasets/onlyone", "hf://datasets/o/n@/x"])
 def test_parse_hf_url_rejects(url: str) -> None:
     with pytest.raises(ValueError):
         parse_hf_url(url)

@@ -100,9 +100,7 @@ def test_features_from_yaml_matches_datasets(hf_offline: Any, yaml_features: lis
 
 def _features(datasets: Any) -> st.SearchStrategy[Any]:
     leaves = st.one_of(
-        st.sampled_from(["int8", "int64", "float32", "float64", "string", "bool", "large_string"]).map(
-            datasets.Value
-        ),
+        st.sampled_from(["int8", "int64", "float32", "float64", "string", "bool", "large_string"]).map(datasets.Value),
         st.lists(st.text("abc", min_size=1, max_size=3), min_size=1, max_size=4, unique=True).map(
             lambda names: datasets.ClassLabel(names=names)
         ),

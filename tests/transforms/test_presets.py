@@ -218,3 +218,16 @@ def test_classification_size_hints(rng):
     reduced = uint8_preset(reduced_image)
     full = uint8_preset(decode_image(data))
     assert (full.int() - reduced.int()).abs().float().mean() < 2.0
+
+
+def test_fused_normalisation_matches_torchvision_to_dtype_and_normalize() -> None:
+    from torchvision.transforms import v2
+
+    pil = natural_image(np.random.default_rng(3), 300, 260)
+    image = torch.from_numpy(np.array(pil)).permute(2, 0, 1).contiguous()
+    mean, std = (0.4, 0.5, 0.6), (0.2, 0.25, 0.3)
+    ours = classification(train=False, size=96, mean=mean, std=std)(image)
+    cropped = classification(train=False, size=96, normalize=False)(image)
+    reference = v2.Normalize(mean, std)(v2.ToDtype(torch.float32, scale=True)(cropped))
+    assert ours.dtype == torch.float32 and ours.shape == (3, 96, 96)
+    torch.testing.assert_close(ours, reference, atol=1e-5, rtol=1e-5)
