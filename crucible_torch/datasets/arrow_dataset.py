@@ -44,13 +44,11 @@ class Dataset(ReorderMixin, ProcessingMixin, ColumnsMixin, ConstructMixin, Expor
     ):
         table = arrow_table if isinstance(arrow_table, ArrowTable) else ArrowTable(arrow_table)
         info = info.copy() if info is not None else DatasetInfo()
-        schema_features = Features.from_arrow_schema(table.table.schema)
+        schema_features = Features.from_arrow_schema(table.schema)
         if info.features is None:
             info.features = schema_features
-        elif list(info.features) != table.table.column_names:
-            raise ValueError(
-                f"Features {list(info.features)} do not match the table's columns {table.table.column_names}"
-            )
+        elif list(info.features) != table.schema.names:
+            raise ValueError(f"Features {list(info.features)} do not match the table's columns {table.schema.names}")
         self._table = table
         self._info = info
         self._split = split
@@ -128,7 +126,7 @@ class Dataset(ReorderMixin, ProcessingMixin, ColumnsMixin, ConstructMixin, Expor
 
     @property
     def num_rows(self) -> int:
-        return len(self._indices) if self._indices is not None else self._table.table.num_rows
+        return len(self._indices) if self._indices is not None else self._table.num_rows
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -199,7 +197,7 @@ class Dataset(ReorderMixin, ProcessingMixin, ColumnsMixin, ConstructMixin, Expor
     def _rows_table(self, key: Any) -> pa.Table:
         positions = self._positions(key)
         if isinstance(positions, slice):
-            return self._table.table.slice(positions.start, positions.stop - positions.start)
+            return self._table.slice_rows(positions.start, positions.stop)
         return self._table.gather(positions)
 
     def _formatter(self, format_type: str | None = None, transform: Any = None) -> Formatter:

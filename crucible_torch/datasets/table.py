@@ -134,6 +134,18 @@ class ArrowTable:
             self._offsets = chunk_offsets(self.table)
         return self._offsets
 
+    @property
+    def schema(self) -> pa.Schema:
+        return self.table.schema
+
+    @property
+    def num_rows(self) -> int:
+        return self.table.num_rows
+
+    def slice_rows(self, start: int, stop: int) -> pa.Table:
+        """Rows ``[start, stop)`` (zero-copy)."""
+        return self.table.slice(start, stop - start)
+
     def then(self, op: str, *args: Any) -> ArrowTable:
         """This table with one more replayable operation."""
         return ArrowTable(apply_op(self.table, op, args), self.recipe.then(op, *args) if self.recipe else None)
