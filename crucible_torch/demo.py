@@ -18,6 +18,8 @@ import torch
 
 from .loading import get_dataset_config_names, load_dataset
 
+DEMO_SCALE = 20  # sample repos at 20x their test size, so the throughput lines measure more than worker start-up
+
 # What the cookbook loads (repo, config, split), for runs against a real Hub with --endpoint.
 COOKBOOK_LOADS = [
     ("openai/gsm8k", "main", "train"),
@@ -70,7 +72,7 @@ def _sample_hub_demo(num_workers: int, batch_size: int) -> int:
 
     with tempfile.TemporaryDirectory(prefix="crucible-demo-") as tmp:
         os.environ["CRUCIBLE_TORCH_CACHE"] = os.path.join(tmp, "prepared")
-        with sample_hub_server(os.path.join(tmp, "repos"), fresh_cache=True) as hub:
+        with sample_hub_server(os.path.join(tmp, "repos"), scale=DEMO_SCALE, fresh_cache=True) as hub:
             print(f"Local Hub mirror at {hub.url} serving {len(hub.repos)} cookbook-shaped repos\n")
             start = time.perf_counter()
             loaded = _load_all(hub.repos.values())
