@@ -237,6 +237,19 @@ class _Runner:
         return table.column(0), features[name]
 
 
+def _input_columns(dataset: Dataset, input_columns: str | Sequence[str] | None) -> list[str] | None:
+    """``input_columns`` as a list (None for all), each checked to be a column of ``dataset``."""
+    if input_columns is None:
+        return None
+    names = [input_columns] if isinstance(input_columns, str) else list(input_columns)
+    for name in names:
+        if name not in dataset.column_names:
+            raise ValueError(
+                f"Input column {name} not in the dataset. Current columns in the dataset: {dataset.column_names}"
+            )
+    return names
+
+
 def _row(batch: Any, index: int) -> Any:
     """Row ``index`` of a formatted batch (lazy for python format)."""
     if isinstance(batch, LazyBatch):
@@ -305,12 +318,7 @@ class ProcessingMixin:
             raise ValueError(
                 f"Column to remove {missing} not in the dataset. Current columns in the dataset: {self.column_names}"
             )
-        inputs = [input_columns] if isinstance(input_columns, str) else (list(input_columns) if input_columns else None)
-        for c in inputs or []:
-            if c not in self.column_names:
-                raise ValueError(
-                    f"Input column {c} not in the dataset. Current columns in the dataset: {self.column_names}"
-                )
+        inputs = _input_columns(self, input_columns)
         if self.num_rows == 0:
             return self
         kwargs = dict(
@@ -404,7 +412,7 @@ class ProcessingMixin:
         """Rows for which ``function`` returns True, as an indices mapping (no rows are copied)."""
         if function is None:
             return self
-        inputs = [input_columns] if isinstance(input_columns, str) else (list(input_columns) if input_columns else None)
+        inputs = _input_columns(self, input_columns)
         kwargs = dict(
             with_indices=with_indices,
             with_rank=with_rank,
