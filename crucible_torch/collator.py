@@ -9,7 +9,6 @@ The fast path takes the Arrow table a Dataset gathered for the batch and convert
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -18,7 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import torch
 
-from .features import Audio, ClassLabel, Features, Image, LargeList, List, Value
+from .features import Audio, ClassLabel, Features, Image, LargeList, List, Value, is_pil_image
 
 _INT_TYPES = {"int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64"}
 _FLOAT_TYPES = {"float16", "float32", "float64", "float", "double"}
@@ -57,14 +56,6 @@ def _numeric_kind(feature: Any) -> str | None:
 
 def _element(feature: Any) -> Any:
     return feature.feature if isinstance(feature, (List, LargeList)) else None
-
-
-def _is_pil(value: Any) -> bool:
-    if "PIL.Image" not in sys.modules:
-        return False
-    import PIL.Image
-
-    return isinstance(value, PIL.Image.Image)
 
 
 class Collator:
@@ -136,11 +127,7 @@ class Collator:
     def _numbers(self, array: pa.Array, feature: Any, kind: str, name: str) -> torch.Tensor:
         if array.null_count:
             if self.fill_value is None:
-                rows = self._null_rows(array)
-                raise ValueError(
-                    f"column {name!r}: row {rows[0]} of the batch is None; pass fill_value= to the "
-                    f"Collator (or filter those rows) to collate numeric columns with missing values"
-                )
+                raise _missing_value(name, self._null_rows(array)[0])
             array = pc.fill_null(array, pa.scalar(self.fill_value).cast(array.type))
         values = np.array(array.to_numpy(zero_copy_only=False))
         return torch.from_numpy(values).to(self._dtype(feature, kind))
@@ -213,11 +200,7 @@ class Collator:
             return torch.tensor(values, dtype=self._dtype(feature, kind))
         if kind is not None and any(v is None for v in values):
             if self.fill_value is None:
-                row = next(i for i, v in enumerate(values) if v is None)
-                raise ValueError(
-                    f"column {name!r}: row {row} of the batch is None; pass fill_value= to the "
-                    "Collator (or filter those rows) to collate numeric columns with missing values"
-                )
+                raise _missing_value(name, next(i for i, v in enumerate(values) if v is None))
             return torch.tensor([self.fill_value if v is None else v for v in values], dtype=self._dtype(feature, kind))
         if isinstance(feature, Image) and feature.decode:
             return self._images(values, feature.mode, name)
@@ -244,7 +227,7 @@ class Collator:
         kind = _numeric_kind(feature)
         if kind is not None and isinstance(value, (int, float, bool, np.generic)):
             return torch.tensor(value, dtype=self._dtype(feature, kind))
-        if _is_pil(value) or (isinstance(feature, Image) and isinstance(value, Mapping)):
+        if is_pil_image(value) or (isinstance(feature, Image) and isinstance(value, Mapping)):
             from .transforms.decode import decode_image_value
 
             return decode_image_value(value, mode=getattr(feature, "mode", None))
@@ -335,6 +318,13 @@ class Collator:
             elif len(r):
                 out[i, longest - len(r) :] = r
         return _Padded(out, lengths)
+
+
+def _missing_value(name: str, row: int) -> ValueError:
+    return ValueError(
+        f"column {name!r}: row {row} of the batch is None; pass fill_value= to the Collator (or filter those "
+        "rows) to collate numeric columns with missing values"
+    )
 
 
 class _Padded:

@@ -14,7 +14,16 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from ..features import Features, Image, LargeList, List, Value, encode_nested_example, get_nested_type
+from ..features import (
+    Features,
+    Image,
+    LargeList,
+    List,
+    Value,
+    encode_nested_example,
+    get_nested_type,
+    is_pil_image,
+)
 
 
 def _plain(value: Any) -> Any:
@@ -35,18 +44,10 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _is_image_value(value: Any) -> bool:
-    if "PIL.Image" not in sys.modules:
-        return False
-    import PIL.Image
-
-    return isinstance(value, PIL.Image.Image)
-
-
 def infer_column_feature(values: list) -> Any | None:
     """A feature implied by the values themselves (PIL images -> ``Image``), else None (let Arrow infer)."""
     first = next((v for v in values if v is not None), None)
-    return Image() if _is_image_value(first) else None
+    return Image() if is_pil_image(first) else None
 
 
 def _plain_arrow_type(feature: Any) -> bool:
@@ -80,7 +81,7 @@ def column_to_arrow(values: list, feature: Any | None) -> pa.Array:
             return pa.array(values, type=get_nested_type(feature))
         except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError, OverflowError):
             pass
-    encoded = [encode_nested_example(feature, _plain(v) if not _is_image_value(v) else v) for v in values]
+    encoded = [encode_nested_example(feature, _plain(v) if not is_pil_image(v) else v) for v in values]
     return pa.array(encoded, type=get_nested_type(feature))
 
 

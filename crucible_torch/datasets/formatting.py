@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from ..features import Features
+from ..features import Features, is_pil_image
 
 FORMAT_ALIASES = {
     None: None,
@@ -65,7 +65,7 @@ def _tensorize_numpy(value: Any) -> Any:
         return {k: _tensorize_numpy(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return _consolidate_numpy([_tensorize_numpy(v) for v in value])
-    if _is_pil(value):
+    if is_pil_image(value):
         return np.asarray(value)
     if isinstance(value, bool):
         return np.bool_(value)
@@ -79,16 +79,6 @@ def _tensorize_numpy(value: Any) -> Any:
         if np.issubdtype(value.dtype, np.floating) and value.dtype != np.float32:
             return value.astype(np.float32)
     return value
-
-
-def _is_pil(value: Any) -> bool:
-    import sys
-
-    if "PIL.Image" not in sys.modules:
-        return False
-    import PIL.Image
-
-    return isinstance(value, PIL.Image.Image)
 
 
 class Formatter:

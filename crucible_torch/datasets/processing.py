@@ -120,8 +120,7 @@ class _Runner:
         """(arrow inputs, formatted inputs, absolute indices) per batch of ``batch_size`` rows."""
         ds = self.dataset
         n = ds.num_rows
-        size = self.batch_size if self.batched and self.batch_size and self.batch_size > 0 else max(n, 1)
-        size = size if self.batched else 1000
+        size = (self.batch_size if self.batch_size and self.batch_size > 0 else max(n, 1)) if self.batched else 1000
         stop = n - n % size if (self.batched and self.drop_last_batch) else n
         view = ds
         if self.input_columns is not None:

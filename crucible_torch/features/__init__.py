@@ -9,7 +9,7 @@ from .cast import CastError, cast_array_to_feature, cast_table_to_features, tabl
 from .class_label import ClassLabel
 from .dtypes import arrow_to_dtype, dtype_to_arrow
 from .features import Features, features_from_schema_metadata, infer_features_from_table
-from .image import Image
+from .image import Image, is_pil_image
 from .nested import (
     FeatureType,
     decode_nested_example,
@@ -45,6 +45,7 @@ __all__ = [
     "generate_from_dict",
     "get_nested_type",
     "infer_features_from_table",
+    "is_pil_image",
     "require_decoding",
     "table_from_pydict",
 ]

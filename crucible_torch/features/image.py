@@ -6,6 +6,7 @@ torchvision decode to tensors belongs to ``crucible_torch.transforms``.
 
 from __future__ import annotations
 
+import sys
 import warnings
 from dataclasses import dataclass, field
 from io import BytesIO
@@ -41,6 +42,15 @@ _PIL_ARRAY_DTYPES = frozenset(
     )
 )
 _PNG_MODES = ("1", "L", "LA", "RGB", "RGBA")
+
+
+def is_pil_image(value: Any) -> bool:
+    """Whether ``value`` is a PIL image, without importing PIL when nothing has loaded it yet."""
+    if "PIL.Image" not in sys.modules:
+        return False
+    import PIL.Image
+
+    return isinstance(value, PIL.Image.Image)
 
 
 @dataclass
