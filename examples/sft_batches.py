@@ -9,10 +9,8 @@ takes `select(range(k*B, (k+1)*B))`; `Dataset.batches` is that in one call, with
 
 from __future__ import annotations
 
-import os
-import tempfile
-
 from crucible_torch import load_dataset
+from crucible_torch.testing import run_on_sample_hub
 
 
 def main() -> None:
@@ -27,11 +25,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    if os.environ.get("HF_ENDPOINT"):
-        main()
-    else:
-        from crucible_torch.testing import sample_hub_server
-
-        with tempfile.TemporaryDirectory() as tmp, sample_hub_server(tmp, fresh_cache=True):
-            os.environ["CRUCIBLE_TORCH_CACHE"] = os.path.join(tmp, "prepared")
-            main()
+    run_on_sample_hub(main)

@@ -10,12 +10,12 @@ busy), DataLoader workers split it further, and `state_dict()` is a few integers
 from __future__ import annotations
 
 import os
-import tempfile
 
 import torch
 import torch.distributed as dist
 
 from crucible_torch import load_dataset, split_dataset_by_node
+from crucible_torch.testing import run_on_sample_hub
 
 
 def main() -> None:
@@ -35,10 +35,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    if os.environ.get("HF_ENDPOINT"):
-        main()
-    else:
-        from crucible_torch.testing import sample_hub_server
-
-        with tempfile.TemporaryDirectory() as tmp, sample_hub_server(tmp, fresh_cache=True):
-            main()
+    run_on_sample_hub(main)

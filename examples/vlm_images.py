@@ -8,12 +8,10 @@ when the crop allows it); the cookbook's VLM path keeps PIL images resized to a 
 
 from __future__ import annotations
 
-import os
-import tempfile
-
 import torch
 
 from crucible_torch import load_dataset
+from crucible_torch.testing import run_on_sample_hub
 from crucible_torch.transforms.presets import classification, vlm
 
 
@@ -32,11 +30,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    if os.environ.get("HF_ENDPOINT"):
-        main()
-    else:
-        from crucible_torch.testing import sample_hub_server
-
-        with tempfile.TemporaryDirectory() as tmp, sample_hub_server(tmp, fresh_cache=True):
-            os.environ["CRUCIBLE_TORCH_CACHE"] = os.path.join(tmp, "prepared")
-            main()
+    run_on_sample_hub(main)

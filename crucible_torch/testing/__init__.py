@@ -18,6 +18,7 @@ __all__ = [
     "build_sample_hub",
     "hub_server",
     "register",
+    "run_on_sample_hub",
     "sample_hub_server",
 ]
 
@@ -32,4 +33,12 @@ def __getattr__(name: str) -> Any:
 
 if TYPE_CHECKING:  # pragma: no cover - names for type checkers and IDEs
     from .hub import HubServer, hub_server
-    from .sample_hub import SAMPLE_TOKEN, SampleHub, SampleRepo, build_sample_hub, register, sample_hub_server
+    from .sample_hub import (
+        SAMPLE_TOKEN,
+        SampleHub,
+        SampleRepo,
+        build_sample_hub,
+        register,
+        run_on_sample_hub,
+        sample_hub_server,
+    )

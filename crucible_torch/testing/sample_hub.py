@@ -17,12 +17,13 @@ import gzip
 import json
 import os
 import random
+import tempfile
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import quote
 
 import pyarrow as pa
@@ -33,6 +34,8 @@ from ..features import Features
 from ..hub.server import HubServer
 from .hub import hub_server
 from .sample_specs import ConfigSpec, RepoSpec, sample_specs
+
+T = TypeVar("T")
 
 __all__ = ["SAMPLE_TOKEN", "SampleHub", "SampleRepo", "build_sample_hub", "register", "sample_hub_server"]
 
@@ -274,3 +277,24 @@ def sample_hub_server(
     with hub_server(root, **options) as server:
         register(server, built)
         yield SampleHub(server, {repo.repo_id: repo for repo in built})
+
+
+def run_on_sample_hub(main: Callable[[], T]) -> T:
+    """Run ``main()`` against ``HF_ENDPOINT`` when it is set, else against a temporary sample Hub.
+
+    The temporary Hub gets a fresh Hub cache and prepared-data cache, both removed afterwards; the examples use
+    this so they run anywhere, with or without network access to a real Hub.
+    """
+    if os.environ.get("HF_ENDPOINT"):
+        return main()
+    saved = os.environ.get("CRUCIBLE_TORCH_CACHE")
+    with tempfile.TemporaryDirectory(prefix="crucible-sample-hub-") as tmp:
+        os.environ["CRUCIBLE_TORCH_CACHE"] = os.path.join(tmp, "prepared")
+        try:
+            with sample_hub_server(os.path.join(tmp, "repos"), fresh_cache=True):
+                return main()
+        finally:
+            if saved is None:
+                os.environ.pop("CRUCIBLE_TORCH_CACHE", None)
+            else:
+                os.environ["CRUCIBLE_TORCH_CACHE"] = saved
