@@ -14,10 +14,10 @@ __version__ = "0.1.0"
 
 _EXPORTS: dict[str, str] = {
     # loading
-    "load_dataset": "crucible_torch.loading",
-    "get_dataset_config_names": "crucible_torch.loading",
-    "get_dataset_split_names": "crucible_torch.loading",
-    "get_dataset_infos": "crucible_torch.loading",
+    "load_dataset": "crucible_torch.load",
+    "get_dataset_config_names": "crucible_torch.load",
+    "get_dataset_split_names": "crucible_torch.load",
+    "get_dataset_infos": "crucible_torch.load",
     "load_from_disk": "crucible_torch.datasets",
     # containers
     "Dataset": "crucible_torch.datasets",
@@ -39,9 +39,9 @@ _EXPORTS: dict[str, str] = {
     "Image": "crucible_torch.features",
     "Audio": "crucible_torch.features",
     # torch integration
-    "Collator": "crucible_torch.collator",
-    "collate": "crucible_torch.collator",
-    "EpochBatchSampler": "crucible_torch.loader",
+    "Collator": "crucible_torch.batching.collator",
+    "collate": "crucible_torch.batching.collator",
+    "EpochBatchSampler": "crucible_torch.batching.sampler",
 }
 
 __all__ = [
@@ -87,10 +87,10 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # pragma: no cover - names for type checkers and IDEs
-    from .collator import Collator, collate
+    from .batching.collator import Collator, collate
+    from .batching.sampler import EpochBatchSampler
     from .combine import concatenate_datasets, interleave_datasets, split_dataset_by_node
     from .datasets import Dataset, DatasetDict, DatasetInfo, load_from_disk
     from .features import Audio, ClassLabel, Features, Image, LargeList, List, Sequence, Value
     from .iterable import IterableDataset, IterableDatasetDict, merge_state_dicts
-    from .loader import EpochBatchSampler
-    from .loading import get_dataset_config_names, get_dataset_infos, get_dataset_split_names, load_dataset
+    from .load import get_dataset_config_names, get_dataset_infos, get_dataset_split_names, load_dataset

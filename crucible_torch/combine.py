@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, TypeVar
 
+from .arrow.info import DatasetInfo
 from .datasets import Dataset
 from .datasets import combine as map_style
-from .datasets.info import DatasetInfo
 from .iterable import IterableDataset
 from .iterable.dataset import NodeSplit
 from .iterable.mixing import ConcatNode, InterleaveNode

@@ -1,10 +1,15 @@
-"""Map-style datasets: `Dataset` over memory-mapped Arrow, `DatasetDict`, concatenation and interleaving."""
+"""Map-style datasets: `Dataset` over memory-mapped Arrow, `DatasetDict`, concatenation and interleaving.
 
+A split's files are prepared once into the Arrow cache (:mod:`.prepare`); shuffles and selections are an
+indices mapping over the memory-mapped table, never copies.
+"""
+
+from ..arrow.info import DatasetInfo, SplitInfo
+from ..batching.row_batch import RowBatch
 from .arrow_dataset import Dataset
+from .column import Column
 from .combine import concatenate_datasets, interleave_datasets
 from .dataset_dict import DatasetDict, load_from_disk
-from .info import DatasetInfo, SplitInfo
-from .row_batch import Column, RowBatch
 
 __all__ = [
     "Column",

@@ -16,17 +16,18 @@ import numpy as np
 import pyarrow as pa
 import torch.utils.data
 
+from ..arrow.fingerprint import random_fingerprint, update_fingerprint
+from ..arrow.info import DatasetInfo
+from ..arrow.table import ArrowTable
+from ..batching.row_batch import RowBatch
 from ..features import Features
-from ..fingerprint import random_fingerprint, update_fingerprint
+from ..formatting.formatters import Formatter, canonical_format_type, make_formatter, unnest
+from .column import Column
 from .columns import ColumnsMixin
 from .construct import ConstructMixin
 from .export import ExportMixin
-from .formatting import Formatter, canonical_format_type, make_formatter, unnest
-from .info import DatasetInfo
 from .processing import ProcessingMixin
 from .reorder import ReorderMixin
-from .row_batch import Column, RowBatch
-from .table import ArrowTable
 
 _ITER_BATCH = 1000
 
@@ -149,7 +150,7 @@ class Dataset(ReorderMixin, ProcessingMixin, ColumnsMixin, ConstructMixin, Expor
     @property
     def collate_fn(self) -> Callable[[Any], Any]:
         """``Collator(self.features)``: pass it to DataLoader for one Arrow gather + column-wise tensors per batch."""
-        from ..collator import Collator
+        from ..batching.collator import Collator
 
         return Collator(self.features)
 
@@ -238,7 +239,13 @@ class Dataset(ReorderMixin, ProcessingMixin, ColumnsMixin, ConstructMixin, Expor
 
     def __getitems__(self, keys: list[int]) -> RowBatch:
         """A batch for ``DataLoader``: one Arrow gather; rows materialise only if a row-wise collate asks."""
-        return RowBatch(self._rows_table(keys), self)
+        return RowBatch(
+            self._rows_table(keys),
+            self.features,
+            self._format_type,
+            self._format_columns,
+            lambda table: self._format(table, "batch"),
+        )
 
     def _column_values(self, name: str, key: Any) -> Any:
         """Values of one column for ``key``, formatted (used by :class:`Column`)."""
@@ -368,7 +375,7 @@ class Dataset(ReorderMixin, ProcessingMixin, ColumnsMixin, ConstructMixin, Expor
         ``seed=None`` keeps the dataset order; otherwise batch ``k`` is a pure function of (seed, epoch, k).
         ``drop_last=True`` gives ``len(self) // batch_size`` batches (floor), False keeps the short last one.
         """
-        from ..loader import batches
+        from ..batching.sampler import batches
 
         return batches(self, batch_size, seed=seed, epoch=epoch, drop_last=drop_last, fetch=self.__getitem__)
 

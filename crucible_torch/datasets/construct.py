@@ -12,13 +12,13 @@ from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
+from ..arrow.files import ArrowWriter
+from ..arrow.fingerprint import hash_object, random_fingerprint
+from ..arrow.info import DatasetInfo
+from ..arrow.table import ArrowTable
 from ..config import data_cache_dir
 from ..features import Features, cast_table_to_features
-from ..fingerprint import hash_object, random_fingerprint
-from .arrow_files import ArrowWriter
 from .encode import table_from_batch, table_from_rows
-from .info import DatasetInfo
-from .table import ArrowTable
 
 if TYPE_CHECKING:
     from .arrow_dataset import Dataset
@@ -168,17 +168,13 @@ class ConstructMixin:
         keep_in_memory: bool,
         **kwargs: Any,
     ) -> Dataset:
-        from ..loading import load_dataset
+        """The packaged ``builder`` over ``path_or_paths``, as ``load_dataset(builder, data_files=...)`` loads it."""
+        from ..resolve.request import requested_features, resolve_request
+        from .prepare import load_prepared
 
-        return load_dataset(
-            builder,
-            data_files=path_or_paths,
-            split=split or "train",
-            features=features,
-            cache_dir=cache_dir,
-            keep_in_memory=keep_in_memory,
-            **kwargs,
-        )
+        source, resolved = resolve_request(builder, None, None, path_or_paths, None, None, kwargs)
+        features = requested_features(resolved, features)
+        return load_prepared(source, resolved, split or "train", features, cache_dir, keep_in_memory)
 
     @classmethod
     def from_json(

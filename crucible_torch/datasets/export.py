@@ -17,10 +17,10 @@ import pyarrow as pa
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
+from ..arrow.files import write_batches
+from ..arrow.info import DatasetInfo, SplitInfo
+from ..arrow.table import ArrowTable
 from ..errors import DatasetNotFoundError
-from .arrow_files import write_batches
-from .info import DatasetInfo, SplitInfo
-from .table import ArrowTable
 
 if TYPE_CHECKING:
     from .arrow_dataset import Dataset

@@ -18,8 +18,8 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
-from .arrow_files import ArrowWriter, memory_map_table
-from .table import ArrowTable, TableRecipe
+from ..arrow.files import ArrowWriter, memory_map_table
+from ..arrow.table import ArrowTable, TableRecipe
 
 _RUNNING: weakref.WeakSet[PreparingTable] = weakref.WeakSet()
 

@@ -18,12 +18,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pyarrow as pa
 
+from ..arrow.files import ArrowWriter
+from ..arrow.table import ArrowTable, TableRecipe, hstack_arrow_tables
 from ..features import Features, get_nested_type
 from ..hub.progress import progress_bar
-from .arrow_files import ArrowWriter
 from .encode import column_to_arrow, table_from_batch
 from .lazy import LazyBatch, LazyRow
-from .table import ArrowTable, TableRecipe, hstack_arrow_tables
 
 if TYPE_CHECKING:
     from .arrow_dataset import Dataset

@@ -4,6 +4,7 @@
 ``b"huggingface"`` metadata that `datasets` writes. This package knows Arrow, numpy and PIL, not torch.
 """
 
+from .align import align_features
 from .audio import Audio, AudioDecodeError
 from .cast import CastError, cast_array_to_feature, cast_table_to_features, table_from_pydict
 from .class_label import ClassLabel
@@ -23,6 +24,7 @@ from .serialization import generate_from_dict
 from .value import Value
 
 __all__ = [
+    "align_features",
     "Audio",
     "AudioDecodeError",
     "CastError",

@@ -28,9 +28,9 @@ import numpy as np
 import torch
 import torch.utils.data
 
-from ..datasets.info import DatasetInfo
-from ..distributed import get_worker_info
+from ..arrow.info import DatasetInfo
 from ..features import Features
+from ..runtime.distributed import get_worker_info
 from .formatting import OutputFormat, check_format
 from .nodes import Node, Row, SlotContext, Token
 from .ops import BatchNode, ColumnsNode, FilterNode, MapNode, SkipNode, TakeNode
@@ -147,7 +147,7 @@ class IterableDataset(torch.utils.data.IterableDataset):
     @property
     def collate_fn(self) -> Callable[[Any], Any]:
         """``Collator(self.features)`` for a DataLoader over this dataset's rows."""
-        from ..collator import Collator
+        from ..batching.collator import Collator
 
         return Collator(self.features)
 

@@ -12,8 +12,8 @@ from typing import Any
 
 import pyarrow as pa
 
-from ..datasets.formatting import NumpyFormatter, TorchFormatter, canonical_format_type, unnest
 from ..features import Features, table_from_pydict
+from ..formatting.formatters import NumpyFormatter, TorchFormatter, canonical_format_type, unnest
 from .nodes import Row, to_batch
 
 FORMATS = (None, "numpy", "torch", "arrow")

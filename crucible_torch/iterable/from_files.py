@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..data_files import ResolvedConfig
-from ..datasets.info import DatasetInfo
+from ..arrow.info import DatasetInfo
 from ..features import Features
 from ..formats import DataSource, LocalSource, get_reader
-from ..sources import DatasetSource, StreamLocation
-from ..split_spec import parse_split
+from ..resolve.data_files import ResolvedConfig
+from ..resolve.sources import DatasetSource, StreamLocation
+from ..resolve.split_spec import parse_split
 from .dataset import IterableDataset
 from .dataset_dict import IterableDatasetDict
 from .plan import FilePlan

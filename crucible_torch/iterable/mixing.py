@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from ..features import Features
+from ..features import Features, align_features
 from .nodes import Emitted, Node, SlotContext, Token, derived_seed
 
 STOPPING_STRATEGIES = ("first_exhausted", "all_exhausted", "all_exhausted_without_replacement")
@@ -25,8 +25,6 @@ _END = object()
 
 
 def _common_features(children: Sequence[Node]) -> Features | None:
-    from ..datasets.combine import align_features
-
     features = [child.features for child in children]
     if any(f is None for f in features):
         return None

@@ -20,7 +20,7 @@ from typing import Any, Protocol
 import numpy as np
 import pyarrow as pa
 
-from ..datasets.table import gather
+from ..arrow.table import gather
 from ..errors import DataFileError
 from ..features import Features, cast_table_to_features
 from .nodes import Emitted, Node, SlotContext, Token

@@ -23,7 +23,7 @@ from PIL import Image
 from torchvision.transforms import v2
 from torchvision.transforms.v2 import functional as F
 
-from crucible_torch.distributed import get_rank_and_world_size, get_worker_info
+from crucible_torch.runtime.distributed import get_rank_and_world_size, get_worker_info
 from crucible_torch.transforms.functional import longer_side_size, pil_to_chw, resize_longer_side
 from crucible_torch.transforms.reduced import JPEG_SCALES
 

@@ -8,14 +8,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from crucible_torch.data_file_types import (
+from crucible_torch.errors import DataFilesNotFoundError
+from crucible_torch.resolve.data_file_types import (
     ALLOWED_EXTENSIONS,
     EXTENSION_TO_BUILDER,
     filter_builder_files,
     has_allowed_extension,
     infer_builder,
 )
-from crucible_torch.errors import DataFilesNotFoundError
 
 
 def test_extension_table_matches_datasets(hf_offline: Any) -> None:

@@ -16,10 +16,10 @@ from typing import Any
 
 import pytest
 
-from crucible_torch.data_files import config_names, resolve_config
 from crucible_torch.features import Features
-from crucible_torch.file_listing import FileListing
-from crucible_torch.repo_metadata import read_card_data
+from crucible_torch.resolve.data_files import config_names, resolve_config
+from crucible_torch.resolve.file_listing import FileListing
+from crucible_torch.resolve.repo_metadata import read_card_data
 
 JSONL = '{"a": 1}\n'
 

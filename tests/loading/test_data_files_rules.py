@@ -12,7 +12,9 @@ from typing import Any
 
 import pytest
 
-from crucible_torch.data_files import (
+from crucible_torch.errors import ConfigNotFoundError, DataFilesNotFoundError, DatasetScriptError
+from crucible_torch.features import Features
+from crucible_torch.resolve.data_files import (
     ConfigSpec,
     get_data_patterns,
     resolve_config,
@@ -21,10 +23,8 @@ from crucible_torch.data_files import (
     resolve_patterns,
     sanitize_patterns,
 )
-from crucible_torch.errors import ConfigNotFoundError, DataFilesNotFoundError, DatasetScriptError
-from crucible_torch.features import Features
-from crucible_torch.file_listing import FileListing
-from crucible_torch.repo_metadata import load_card_data, read_card_data
+from crucible_torch.resolve.file_listing import FileListing
+from crucible_torch.resolve.repo_metadata import load_card_data, read_card_data
 
 PACKAGED_TREE = {
     "d/train.jsonl": "{}",

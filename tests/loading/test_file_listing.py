@@ -13,13 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from crucible_torch.errors import DataFilesNotFoundError
-from crucible_torch.file_listing import (
-    FileListing,
-    HfUrl,
-    glob_to_regex,
-    parse_hf_url,
-    resolve_local_patterns,
-)
+from crucible_torch.resolve.file_listing import FileListing, HfUrl, glob_to_regex, parse_hf_url, resolve_local_patterns
 
 TREE = [
     "a.csv",

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from crucible_torch.features import Features
-from crucible_torch.repo_metadata import (
+from crucible_torch.resolve.repo_metadata import (
     MetadataConfig,
     config_dataset_info,
     dataset_infos,

@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from crucible_torch.errors import SplitNotFoundError
-from crucible_torch.split_spec import SplitSlice, parse_split
+from crucible_torch.resolve.split_spec import SplitSlice, parse_split
 
 LENGTHS = {"train": 1000, "validation": 37, "test": 250, "train.500": 500, "tiny": 3, "empty": 0}
 

@@ -15,7 +15,7 @@ from synthetic_images import encode, natural_image
 from torch.utils.data import DataLoader, Dataset
 from torchvision.transforms.v2 import functional as F
 
-from crucible_torch.distributed import get_worker_info
+from crucible_torch.runtime.distributed import get_worker_info
 from crucible_torch.transforms import classification, decode_image, vlm
 from crucible_torch.transforms.reduced import jpeg_draft_scale
 

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..errors import DatasetNotFoundError
 from .data_file_types import has_allowed_extension, infer_builder
 from .data_files import ResolvedConfig, config_names, resolve_config, resolve_local_data_files
-from .errors import DatasetNotFoundError
 from .file_listing import FILES_TO_IGNORE, FileListing, is_remote_url
 from .repo_metadata import read_card_data
 
@@ -146,7 +146,7 @@ class HubSource(DatasetSource):
         self._use(self._resolve(revision))
 
     def _resolve(self, revision: str | None) -> Any:
-        from .hub import resolve_repo
+        from ..hub import resolve_repo
 
         return resolve_repo(self.repo_id, revision=revision, repo_type="dataset", token=self._token)
 
@@ -175,7 +175,7 @@ class HubSource(DatasetSource):
             self._switch_to_parquet_export()
 
     def _switch_to_parquet_export(self) -> bool:
-        from .hub import HubError
+        from ..hub import HubError
 
         if self.snapshot.revision == PARQUET_REVISION:
             return False

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from torch.utils.data import DataLoader, Dataset
 
-from crucible_torch.loader import EpochBatchSampler, batches
+from crucible_torch.batching.sampler import EpochBatchSampler, batches
 
 
 def all_batches(sampler: EpochBatchSampler) -> list[list[int]]:

@@ -125,7 +125,7 @@ class TorchFormatter(Formatter):
 
     def __init__(self, features: Features | None, **collate_options: Any):
         super().__init__(features)
-        from ..collator import Collator
+        from ..batching.collator import Collator
 
         self.collator = Collator(features, **collate_options)
 

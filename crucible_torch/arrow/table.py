@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from .arrow_files import memory_map_table
+from .files import memory_map_table
 
 
 def chunk_offsets(table: pa.Table) -> np.ndarray:
@@ -122,7 +122,7 @@ class ArrowTable:
     @classmethod
     def from_files(cls, files: Sequence[str | os.PathLike], in_memory: bool = False) -> ArrowTable:
         if in_memory:
-            from .arrow_files import read_table_in_memory
+            from .files import read_table_in_memory
 
             return cls(pa.concat_tables([read_table_in_memory(f) for f in files]))
         recipe = TableRecipe.from_files(files)

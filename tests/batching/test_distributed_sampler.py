@@ -13,8 +13,8 @@ import torch.distributed as dist
 import torch.multiprocessing as mp
 from torch.utils.data import DataLoader, Dataset
 
-from crucible_torch.distributed import get_rank_and_world_size, get_worker_info
-from crucible_torch.loader import EpochBatchSampler
+from crucible_torch.batching.sampler import EpochBatchSampler
+from crucible_torch.runtime.distributed import get_rank_and_world_size, get_worker_info
 
 CONFIGS = [(100, 8, True), (100, 8, False), (103, 5, False), (7, 2, False), (64, 4, True)]
 

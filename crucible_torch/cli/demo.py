@@ -16,7 +16,7 @@ from typing import Any
 
 import torch
 
-from .loading import get_dataset_config_names, load_dataset
+from ..load import get_dataset_config_names, load_dataset
 
 DEMO_SCALE = 20  # sample repos at 20x their test size, so the throughput lines measure more than worker start-up
 
@@ -67,8 +67,8 @@ def _load_all(repos: Iterable[Any]) -> dict[str, Any]:
 
 
 def _sample_hub_demo(num_workers: int, batch_size: int) -> int:
-    from .testing import sample_hub_server
-    from .transforms.presets import classification
+    from ..testing import sample_hub_server
+    from ..transforms.presets import classification
 
     with tempfile.TemporaryDirectory(prefix="crucible-demo-") as tmp:
         os.environ["CRUCIBLE_TORCH_CACHE"] = os.path.join(tmp, "prepared")

@@ -15,19 +15,22 @@ from typing import Any
 
 import pyarrow as pa
 
-from .config import data_cache_dir
-from .data_files import ResolvedConfig
-from .datasets import Dataset, DatasetInfo
-from .datasets.arrow_files import ArrowWriter
-from .datasets.info import SplitInfo
-from .datasets.preparing import PreparingTable
-from .datasets.table import ArrowTable
-from .features import Features, cast_table_to_features
-from .fingerprint import hash_object
-from .formats import LocalSource, get_reader, read_files, unify_schemas
-from .hub.progress import progress_bar
-from .prefetch import prefetched
-from .sources import DatasetSource
+from ..arrow.files import ArrowWriter
+from ..arrow.fingerprint import hash_object
+from ..arrow.info import DatasetInfo, SplitInfo
+from ..arrow.table import ArrowTable
+from ..config import data_cache_dir
+from ..features import Features, cast_table_to_features
+from ..formats import LocalSource, get_reader, read_files, unify_schemas
+from ..hub.progress import progress_bar
+from ..resolve.data_files import ResolvedConfig
+from ..resolve.sources import DatasetSource
+from ..resolve.split_spec import parse_split
+from ..runtime.prefetch import prefetched
+from .arrow_dataset import Dataset
+from .combine import concatenate_datasets
+from .dataset_dict import DatasetDict
+from .preparing import PreparingTable
 
 FORMAT_VERSION = "1"
 
@@ -148,3 +151,42 @@ def _closing(tables: Iterator[pa.Table], bar: Any) -> Iterator[pa.Table]:
 def _with_features(schema: pa.Schema) -> pa.Schema:
     """The schema with `datasets`' feature metadata (inferred from Arrow when the files carry none)."""
     return Features.from_arrow_schema(schema).arrow_schema
+
+
+def load_prepared(
+    source: DatasetSource,
+    resolved: ResolvedConfig,
+    split: str | None,
+    features: Features | None,
+    cache_dir: Any,
+    keep_in_memory: bool,
+    force: bool = False,
+) -> Dataset | DatasetDict:
+    """The map-style result of a load: every split as a `DatasetDict`, or the rows ``split`` selects
+    (``train[:10%]+test``) as one `Dataset`. Only the splits named are prepared."""
+    spec = parse_split(split) if split is not None else None
+    names = spec.resolve_names(list(resolved.splits)) if spec is not None else list(resolved.splits)
+    prepared = {
+        s: prepare_split(
+            source,
+            resolved,
+            s,
+            features,
+            cache_dir,
+            keep_in_memory,
+            force=force,
+        )
+        for s in names
+    }
+    if spec is None:
+        return DatasetDict(prepared)
+    lengths = {s: len(d) for s, d in prepared.items()}
+    parts = []
+    for piece in spec.to_absolute(lengths):
+        ds = prepared[piece.split]
+        whole = piece.start == 0 and piece.stop == len(ds)
+        parts.append(ds if whole else ds.select(range(piece.start, max(piece.start, piece.stop))))
+    if len(parts) == 1:
+        parts[0]._split = str(spec)
+        return parts[0]
+    return concatenate_datasets(parts, split=str(spec))

@@ -11,46 +11,12 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from .data_files import ResolvedConfig
-from .datasets import DatasetDict, DatasetInfo, concatenate_datasets
-from .datasets.info import SplitInfo
+from .arrow.info import DatasetInfo, SplitInfo
 from .features import Features
-from .sources import DatasetSource, open_source
-from .split_spec import parse_split
+from .resolve.request import requested_features, resolve_request
+from .resolve.sources import open_source
 
 _DOWNLOAD_MODES = (None, "reuse_dataset_if_exists", "reuse_cache_if_exists", "force_redownload")
-
-
-def _features_for(resolved: ResolvedConfig, features: Any) -> Features | None:
-    if features is not None:
-        return features if isinstance(features, Features) else Features(features)
-    if resolved.features_yaml:
-        return Features.from_yaml_list(resolved.features_yaml)
-    return None
-
-
-def _resolve(
-    path: str,
-    name: str | None,
-    data_dir: str | None,
-    data_files: Any,
-    revision: str | None,
-    token: Any,
-    config_kwargs: dict[str, Any],
-) -> tuple[DatasetSource, ResolvedConfig]:
-    source = open_source(path, data_files=data_files, data_dir=data_dir, revision=revision, token=token)
-    resolved = source.resolve(name, data_dir, data_files)
-    if config_kwargs:
-        resolved = ResolvedConfig(
-            config_name=resolved.config_name,
-            splits=resolved.splits,
-            builder=resolved.builder,
-            builder_kwargs={**resolved.builder_kwargs, **config_kwargs},
-            features_yaml=resolved.features_yaml,
-            split_sizes=resolved.split_sizes,
-            data_dir=resolved.data_dir,
-        )
-    return source, resolved
 
 
 def load_dataset(
@@ -86,40 +52,17 @@ def load_dataset(
         raise ValueError(f"download_mode must be one of {list(_DOWNLOAD_MODES)}, not {download_mode!r}")
     if token is None and download_config is not None:
         token = getattr(download_config, "token", None)
-    source, resolved = _resolve(path, name, data_dir, data_files, revision, token, config_kwargs)
-    feats = _features_for(resolved, features)
+    source, resolved = resolve_request(path, name, data_dir, data_files, revision, token, config_kwargs)
+    feats = requested_features(resolved, features)
     if streaming:
         from .iterable.from_files import streaming_dataset
 
         return streaming_dataset(source, resolved, split, feats)
-    spec = parse_split(split) if split is not None else None
-    names = spec.resolve_names(list(resolved.splits)) if spec is not None else list(resolved.splits)
-    from .prepare import prepare_split
+    from .datasets.prepare import load_prepared
 
-    prepared = {
-        s: prepare_split(
-            source,
-            resolved,
-            s,
-            feats,
-            cache_dir,
-            bool(keep_in_memory),
-            force=download_mode == "force_redownload",
-        )
-        for s in names
-    }
-    if spec is None:
-        return DatasetDict(prepared)
-    lengths = {s: len(d) for s, d in prepared.items()}
-    parts = []
-    for piece in spec.to_absolute(lengths):
-        ds = prepared[piece.split]
-        whole = piece.start == 0 and piece.stop == len(ds)
-        parts.append(ds if whole else ds.select(range(piece.start, max(piece.start, piece.stop))))
-    if len(parts) == 1:
-        parts[0]._split = str(spec)
-        return parts[0]
-    return concatenate_datasets(parts, split=str(spec))
+    return load_prepared(
+        source, resolved, split, feats, cache_dir, bool(keep_in_memory), force=download_mode == "force_redownload"
+    )
 
 
 def get_dataset_config_names(
@@ -140,7 +83,7 @@ def get_dataset_split_names(
     **config_kwargs: Any,
 ) -> list[str]:
     """The split names of one config, in `datasets`' order."""
-    _, resolved = _resolve(path, config_name, data_dir, data_files, revision, token, config_kwargs)
+    _, resolved = resolve_request(path, config_name, data_dir, data_files, revision, token, config_kwargs)
     return list(resolved.splits)
 
 

@@ -28,7 +28,7 @@ from typing import Any, TypeVar, overload
 import numpy as np
 from torch.utils.data import Sampler
 
-from crucible_torch.distributed import get_rank_and_world_size
+from crucible_torch.runtime.distributed import get_rank_and_world_size
 
 T = TypeVar("T")
 _LAYOUT_KEYS = ("dataset_len", "batch_size", "world_size", "seed", "shuffle", "drop_last")
@@ -38,7 +38,7 @@ class EpochBatchSampler(Sampler[list[int]]):
     """Yields this rank's index lists for the current epoch; use as ``DataLoader(batch_sampler=...)``.
 
     ``rank``/``world_size`` default to the torch.distributed group or torchrun's environment
-    (:func:`~crucible_torch.distributed.get_rank_and_world_size`). Call :meth:`set_epoch` before each epoch,
+    (:func:`~crucible_torch.runtime.distributed.get_rank_and_world_size`). Call :meth:`set_epoch` before each epoch,
     as with ``DistributedSampler``. :meth:`state_dict` records ``(epoch, next batch)``; after
     :meth:`load_state_dict` the next iteration starts at that batch. With ``DataLoader`` prefetching, the
     sampler runs ahead of the training loop: resume from the number of batches the loop consumed.

@@ -1,4 +1,4 @@
-"""The ``crucible-torch`` command: demo, download, info, preview, cache, mirror, bench.
+"""The ``crucible-torch`` command: demo, download, info, preview, cache, mirror.
 
 Each subcommand is a thin wrapper over the library API, so what the command does a script can do too.
 """
@@ -17,7 +17,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 
 def _cmd_download(args: argparse.Namespace) -> int:
-    from .hub import snapshot_download
+    from ..hub import snapshot_download
 
     path = snapshot_download(
         args.repo_id,
@@ -32,7 +32,7 @@ def _cmd_download(args: argparse.Namespace) -> int:
 
 
 def _cmd_info(args: argparse.Namespace) -> int:
-    from .loading import get_dataset_config_names, load_dataset
+    from ..load import get_dataset_config_names, load_dataset
 
     names = get_dataset_config_names(args.path, revision=args.revision)
     print(f"{args.path}: configs {names}")
@@ -48,7 +48,7 @@ def _cmd_info(args: argparse.Namespace) -> int:
 
 
 def _cmd_preview(args: argparse.Namespace) -> int:
-    from .loading import load_dataset
+    from ..load import load_dataset
 
     ds = load_dataset(args.path, name=args.name, split=args.split, revision=args.revision, streaming=True)
     for i, row in enumerate(ds):
@@ -60,7 +60,7 @@ def _cmd_preview(args: argparse.Namespace) -> int:
 
 
 def _cmd_cache(args: argparse.Namespace) -> int:
-    from .hub import delete_repo, delete_revision, scan_cache
+    from ..hub import delete_repo, delete_revision, scan_cache
 
     if args.action == "scan":
         info = scan_cache(args.cache_dir)
@@ -82,18 +82,6 @@ def _cmd_cache(args: argparse.Namespace) -> int:
         freed = delete_repo(args.repo_id, repo_type=args.repo_type, cache_dir=args.cache_dir)
     print(f"freed {freed / 1e6:.1f} MB")
     return 0
-
-
-def _cmd_bench(args: argparse.Namespace) -> int:
-    try:
-        from benchmarks.run_all import main as bench_main
-    except ImportError:
-        print(
-            "benchmarks/ is part of the source checkout; run `make bench` from the repository",
-            file=sys.stderr,
-        )
-        return 2
-    return bench_main(args.rest)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -142,14 +130,11 @@ def build_parser() -> argparse.ArgumentParser:
     mirror.add_argument("rest", nargs=argparse.REMAINDER)
     mirror.set_defaults(func=lambda a: _mirror(a.rest))
 
-    bench = sub.add_parser("bench", help="run the benchmarks (source checkout only)")
-    bench.add_argument("rest", nargs=argparse.REMAINDER)
-    bench.set_defaults(func=_cmd_bench)
     return parser
 
 
 def _mirror(rest: list[str]) -> int:
-    from .hub.server import serve_main
+    from ..hub.server import serve_main
 
     return serve_main(rest)
 
@@ -157,7 +142,3 @@ def _mirror(rest: list[str]) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     return args.func(args)
-
-
-if __name__ == "__main__":
-    sys.exit(main())

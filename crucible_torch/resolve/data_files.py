@@ -19,16 +19,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from crucible_torch.data_file_types import filter_builder_files, has_allowed_extension, infer_builder
 from crucible_torch.errors import ConfigNotFoundError, DataFilesNotFoundError, DatasetScriptError
-from crucible_torch.file_listing import (
+from crucible_torch.resolve.data_file_types import filter_builder_files, has_allowed_extension, infer_builder
+from crucible_torch.resolve.file_listing import (
     FileListing,
     glob_local,
     has_magic,
     is_remote_url,
     resolve_local_patterns,
 )
-from crucible_torch.repo_metadata import (
+from crucible_torch.resolve.repo_metadata import (
     MetadataConfig,
     config_dataset_info,
     dataset_infos,

@@ -17,7 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import torch
 
-from .features import Audio, ClassLabel, Features, Image, LargeList, List, Value, is_pil_image
+from ..features import Audio, ClassLabel, Features, Image, LargeList, List, Value, is_pil_image
 
 _INT_TYPES = {"int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64"}
 _FLOAT_TYPES = {"float16", "float32", "float64", "float", "double"}
@@ -88,7 +88,7 @@ class Collator:
 
     # ------------------------------------------------------------------ entry
     def __call__(self, batch: Any) -> Any:
-        from .datasets.row_batch import RowBatch
+        from .row_batch import RowBatch
 
         if isinstance(batch, RowBatch):
             if batch.is_plain:
@@ -228,7 +228,7 @@ class Collator:
         if kind is not None and isinstance(value, (int, float, bool, np.generic)):
             return torch.tensor(value, dtype=self._dtype(feature, kind))
         if is_pil_image(value) or (isinstance(feature, Image) and isinstance(value, Mapping)):
-            from .transforms.decode import decode_image_value
+            from ..transforms.decode import decode_image_value
 
             return decode_image_value(value, mode=getattr(feature, "mode", None))
         if isinstance(value, np.ndarray):
@@ -279,7 +279,7 @@ class Collator:
 
     # --------------------------------------------------------------- helpers
     def _images(self, values: list, mode: str | None, name: str) -> Any:
-        from .transforms.decode import decode_image_value
+        from ..transforms.decode import decode_image_value
 
         tensors = []
         for row, value in enumerate(values):
