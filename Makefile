@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/python -m crucible_torch.cli demo
+	$(BIN)/python -m crucible_torch demo
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q -p no:cacheprovider
@@ -28,6 +28,7 @@ bench: $(STAMP)
 	$(BIN)/python -m benchmarks.run_all
 
 lint: $(STAMP)
+	$(BIN)/lint-imports
 	$(BIN)/ruff check crucible_torch tests benchmarks examples
 	$(BIN)/ruff format --check crucible_torch tests benchmarks examples
 
