@@ -9,7 +9,9 @@
 {cache}/.locks/datasets--owner--name/{etag}.lock        best-effort lock per blob
 ```
 
-Every write is atomic (process-unique temp name, then ``os.replace``); readers never see half a file.
+Every write is atomic (:mod:`~crucible_torch.hub.atomic`: unique temp name, fsync, ``os.replace``); readers
+never see half a file. Commits and blob ids are checked before they become folder or file names (40 hex for a
+commit, 40 or 64 hex for a blob), whether they came from the Hub or from a cache written by another tool.
 The tree file also carries ``card_data`` (an extra key huggingface_hub ignores) so that a pinned or
 offline resolve needs no request.
 """
@@ -18,15 +20,24 @@ from __future__ import annotations
 
 import json
 import os
-import secrets
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from . import config
+from .atomic import publish, temp_path, write_atomically
 from .models import RepoFile
-from .naming import is_commit, repo_folder_name, repo_type_or_default, safe_relative_path, validate_repo_id
+from .naming import (
+    check_blob_id,
+    check_commit,
+    is_blob_id,
+    is_commit,
+    repo_folder_name,
+    repo_type_or_default,
+    safe_relative_path,
+    validate_repo_id,
+)
 
 TREE_FORMAT_VERSION = 1
 CACHEDIR_TAG = (
@@ -44,23 +55,6 @@ class _CachedNoExist:
 
 
 CACHED_NO_EXIST = _CachedNoExist()
-
-
-def temp_name(path: Path, suffix: str = "tmp") -> Path:
-    """A process-unique sibling of ``path``: ``{name}.{8 hex}.{suffix}``."""
-    return path.with_name(f"{path.name}.{secrets.token_hex(4)}.{suffix}")
-
-
-def atomic_write(path: Path, data: bytes, tmp_dir: Path | None = None) -> None:
-    """Write ``data`` to ``path`` via a temp file and ``os.replace`` (readers see old or new, never half)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = temp_name(tmp_dir / f".{path.name}" if tmp_dir else path)
-    try:
-        tmp.write_bytes(data)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
 
 
 @dataclass
@@ -81,21 +75,28 @@ class RepoCache:
         self.name = repo_folder_name(repo_id, self.repo_type)
         self.folder = self.root / self.name
 
-    # -- paths ---------------------------------------------------------------------------------------
+    # -- paths (every variable part is checked: these are the only joins onto the cache folder) ------------
+    def _what(self, kind: str) -> str:
+        return f"{kind} for {self.repo_type} repo '{self.repo_id}'"
+
     def blob(self, etag: str) -> Path:
-        return self.folder / "blobs" / etag
+        return self.folder / "blobs" / check_blob_id(etag, self._what("blob id"))
 
     def snapshot_dir(self, commit: str) -> Path:
-        return self.folder / "snapshots" / commit
+        return self.folder / "snapshots" / check_commit(commit, self._what("commit"))
 
     def snapshot_file(self, commit: str, path: str) -> Path:
         return self.snapshot_dir(commit).joinpath(*safe_relative_path(path).split("/"))
 
     def lock_path(self, etag: str) -> Path:
-        return self.root / ".locks" / self.name / f"{etag}.lock"
+        return self.root / ".locks" / self.name / f"{check_blob_id(etag, self._what('blob id'))}.lock"
 
     def tree_path(self, commit: str) -> Path:
-        return self.folder / "trees" / f"{commit}.json"
+        return self.folder / "trees" / f"{check_commit(commit, self._what('commit'))}.json"
+
+    def missing_marker(self, commit: str, path: str) -> Path:
+        commit = check_commit(commit, self._what("commit"))
+        return self.folder.joinpath(".no_exist", commit, *safe_relative_path(path).split("/"))
 
     def _ref_path(self, revision: str) -> Path:
         return self.folder.joinpath("refs", *safe_relative_path(revision, "revision name").split("/"))
@@ -118,9 +119,11 @@ class RepoCache:
         self.snapshot_dir(commit).mkdir(parents=True, exist_ok=True)
         tag = self.root / "CACHEDIR.TAG"
         if not tag.exists():  # marks the folder as a cache for backup tools, as huggingface_hub does
-            atomic_write(tag, CACHEDIR_TAG.encode())
+            write_atomically(tag, CACHEDIR_TAG)
         if revision != commit and self.read_ref(revision) != commit:
-            atomic_write(self._ref_path(revision), commit.encode(), tmp_dir=self.folder)
+            ref = self._ref_path(revision)
+            ref.parent.mkdir(parents=True, exist_ok=True)  # the temp file sits outside refs/: no stray entry
+            write_atomically(ref, commit, directory=self.folder)
 
     # -- files ---------------------------------------------------------------------------------------
     def cached_file(self, commit: str | None, path: str) -> Path | None:
@@ -132,41 +135,42 @@ class RepoCache:
 
     def mark_missing(self, commit: str, path: str) -> None:
         """Touch ``.no_exist/{commit}/{path}``: the file is known absent at that commit."""
-        marker = self.folder.joinpath(".no_exist", commit, *safe_relative_path(path).split("/"))
+        marker = self.missing_marker(commit, path)
         marker.parent.mkdir(parents=True, exist_ok=True)
         marker.touch()
 
     def is_marked_missing(self, commit: str, path: str) -> bool:
-        return self.folder.joinpath(".no_exist", commit, *safe_relative_path(path).split("/")).is_file()
+        return self.missing_marker(commit, path).is_file()
 
     def link(self, commit: str, path: str, etag: str) -> Path:
         """Point ``snapshots/{commit}/{path}`` at ``blobs/{etag}``: a relative symlink, else a copy."""
         dest = self.snapshot_file(commit, path)
         blob = self.blob(etag)
         dest.parent.mkdir(parents=True, exist_ok=True)
-        tmp = temp_name(self.folder / f".{dest.name}")  # outside snapshots/: a crash leaves no stray entry
+        tmp = temp_path(dest, directory=self.folder)  # outside snapshots/: a crash leaves no stray entry
         try:
             if config.symlinks_disabled():
                 raise OSError("symlinks disabled by HF_HUB_DISABLE_SYMLINKS")
             os.symlink(os.path.relpath(blob, dest.parent), tmp)
         except OSError:
             shutil.copyfile(blob, tmp)
-        try:
-            os.replace(tmp, dest)
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            raise
-        return dest
+        return publish(tmp, dest)
 
     # -- tree listing --------------------------------------------------------------------------------
     def read_tree(self, commit: str) -> TreeListing | None:
-        """The cached listing of ``commit`` (ours or huggingface_hub's); ``None`` if absent or unreadable."""
+        """The cached listing of ``commit`` (ours or huggingface_hub's); ``None`` if absent or unreadable.
+
+        A listing with a file name or blob id that could not be used safely counts as unreadable.
+        """
         try:
             data = json.loads(self.tree_path(commit).read_text(encoding="utf-8"))
             if data.get("format_version") != TREE_FORMAT_VERSION:
                 return None
             files = {p: RepoFile.from_tree_cache(p, info) for p, info in data["files"].items()}
-        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            for path, file in files.items():
+                safe_relative_path(path)
+                check_listed_blob(file, self._what(f"listed file '{path}'"))
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):  # UnsafePathError is a ValueError
             return None
         card = data.get("card_data")
         return TreeListing(files, card if isinstance(card, dict) else None)
@@ -179,7 +183,7 @@ class RepoCache:
         }
         if listing.card_data is not None:
             data["card_data"] = listing.card_data
-        atomic_write(self.tree_path(commit), json.dumps(data, indent=1).encode("utf-8"))
+        write_atomically(self.tree_path(commit), json.dumps(data, indent=1))
 
     def listing_from_snapshot(self, commit: str) -> TreeListing | None:
         """Rebuild a (partial) listing from the files present in ``snapshots/{commit}``: offline fallback.
@@ -195,9 +199,19 @@ class RepoCache:
                 continue
             rel = file.relative_to(root).as_posix()
             etag = Path(os.readlink(file)).name if file.is_symlink() else ""
+            etag = etag if is_blob_id(etag) else ""
             sha256 = etag if len(etag) == 64 else None
             files[rel] = RepoFile(rel, file.stat().st_size, "" if sha256 else etag, sha256)
         return TreeListing(files)
+
+
+def check_listed_blob(file: RepoFile, what: str) -> RepoFile:
+    """Refuse a listed file whose ``oid`` (git sha1) or ``lfs.oid`` (sha256) could not name a blob."""
+    if file.blob_id or not file.lfs_sha256:
+        check_blob_id(file.blob_id, f"oid of {what}")
+    if file.lfs_sha256 is not None:
+        check_blob_id(file.lfs_sha256, f"lfs.oid of {what}")
+    return file
 
 
 def card_data_from_readme(readme: Path) -> dict[str, Any]:

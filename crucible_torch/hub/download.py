@@ -4,6 +4,8 @@ Flow, as huggingface_hub's (protocol notes section 3): a pinned commit already i
 request; a pinned commit whose listing is cached in ``trees/`` skips the HEAD; otherwise one HEAD gives
 commit, etag and size. When the Hub cannot be asked (offline, network down, 5xx) the cache answers
 through ``refs/``. Blobs are fetched under a best-effort lock into a unique temp file, verified and renamed.
+The commit (``X-Repo-Commit``) and the etag become folder and file names, so anything but 40 hex (commit) or
+40/64 hex (etag) is refused before anything is written; every download is then checked against its etag.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from pathlib import Path
 from urllib.parse import urljoin
 
 from . import config, http
+from .atomic import write_atomically
 from .cache import RepoCache
 from .errors import (
     FileMetadataError,
@@ -29,7 +32,7 @@ from .errors import (
     raise_for_status,
 )
 from .lock import best_effort_lock
-from .naming import is_commit, repo_type_or_default, resolve_url, safe_relative_path
+from .naming import check_blob_id, check_commit, is_commit, repo_type_or_default, resolve_url, safe_relative_path
 from .transfer import Expected, download_to_file
 
 
@@ -43,12 +46,14 @@ class FileMetadata:
     location: str
 
     def expected(self) -> Expected:
-        """Integrity expectations implied by the etag: sha256 for LFS (64 hex), git blob sha1 (40 hex)."""
-        if len(self.etag) == 64:
-            return Expected(self.size, sha256=self.etag)
-        if len(self.etag) == 40:
-            return Expected(self.size, git_sha1=self.etag)
-        return Expected(self.size)
+        """Integrity expectations implied by the etag: sha256 for LFS (64 hex), git blob sha1 (40 hex).
+
+        Any other etag is refused rather than checked by size alone (it is also a file name in the cache).
+        """
+        etag = check_blob_id(self.etag, f"etag for {self.location}")
+        if len(etag) == 64:
+            return Expected(self.size, sha256=etag)
+        return Expected(self.size, git_sha1=etag)
 
 
 def normalize_etag(etag: str | None) -> str | None:
@@ -61,7 +66,11 @@ def normalize_etag(etag: str | None) -> str | None:
 def get_file_metadata(
     url: str, headers: Mapping[str, str], target: Target, *, timeout: float | None = None, retry: bool = False
 ) -> FileMetadata:
-    """HEAD a resolve URL (following only relative redirects) and read commit, etag, size and location."""
+    """HEAD a resolve URL (following only relative redirects) and read commit, etag, size and location.
+
+    Raises :class:`FileMetadataError` when a header is missing and :class:`UnsafePathError` when the commit or
+    the etag is not a hash (both would become names in the cache).
+    """
     response = http.send(
         "HEAD",
         url,
@@ -80,6 +89,9 @@ def get_file_metadata(
             f"{target.describe()}: the answer to HEAD {url} lacks X-Repo-Commit, ETag or size. The endpoint "
             "does not look like a Hugging Face Hub (a proxy or firewall in the way?)."
         )
+    etag_header = "X-Linked-Etag" if response.headers.get("X-Linked-Etag") else "ETag"
+    check_commit(commit, f"X-Repo-Commit header from HEAD {url} ({target.describe()})")
+    check_blob_id(etag, f"{etag_header} header from HEAD {url} ({target.describe()})")
     return FileMetadata(commit, etag, int(size), urljoin(response.url, location or url))
 
 
@@ -116,7 +128,7 @@ def ensure_cached(
     return cache.link(commit, path, meta.etag)
 
 
-def _retryable(error: Exception) -> bool:
+def _retryable(error: Exception | None) -> bool:
     if isinstance(error, HfHubHTTPError):
         return error.status_code in http.RETRY_STATUS
     return isinstance(error, http.RETRY_EXCEPTIONS)
@@ -128,7 +140,7 @@ def _metadata_from_tree(cache: RepoCache, revision: str, path: str, url: str) ->
     return FileMetadata(revision, file.etag, file.size, url) if file else None
 
 
-def _unreachable(error: Exception, target: Target, cache: RepoCache, force: bool, local_only: bool) -> Exception:
+def _unreachable(error: Exception | None, target: Target, cache: RepoCache, force: bool, local_only: bool) -> Exception:
     """The error to raise when the Hub could not give metadata and the cache has nothing."""
     if force and (local_only or isinstance(error, OfflineModeIsEnabled)):
         return ValueError(f"{target.describe()}: force_download=True needs the Hub, but requests are disabled.")
@@ -143,7 +155,7 @@ def _unreachable(error: Exception, target: Target, cache: RepoCache, force: bool
             "(HF_HUB_OFFLINE / HF_DATASETS_OFFLINE). Download it once online, or unset offline mode."
         )
     if isinstance(error, RepositoryNotFoundError) or getattr(error, "status_code", None) == 401:
-        return error
+        return error  # type: ignore[return-value]
     return LocalEntryNotFoundError(
         f"Could not reach the Hub for {target.describe()} ({type(error).__name__}: {error}) and the file is "
         f"not in the cache {cache.folder}. Check your connection, or set HF_HUB_OFFLINE=1 to use only "
@@ -177,8 +189,7 @@ def hf_hub_download(
         return _download_to_local_dir(
             Path(local_dir),
             cache,
-            path,
-            revision,
+            resolve_url(endpoint, repo_type, repo_id, revision, path),
             target,
             token,
             force_download,
@@ -192,7 +203,7 @@ def hf_hub_download(
     headers = http.auth_headers(config.get_token(token))
     url = resolve_url(endpoint, repo_type, repo_id, revision, path)
     meta, error = _find_metadata(cache, revision, path, url, headers, target, etag_timeout, local_files_only)
-    if error is not None:
+    if meta is None:
         if not force_download:
             hit = cache.cached_file(cache.commit_for(revision), path)
             if hit is not None:
@@ -200,15 +211,13 @@ def hf_hub_download(
         if _retryable(error) and not local_files_only:
             try:
                 meta = get_file_metadata(url, headers, target, timeout=etag_timeout, retry=True)
-                error = None
             except (HfHubHTTPError, *http.RETRY_EXCEPTIONS) as again:
                 error = again
-        if error is not None:
+        if meta is None:
             final = _unreachable(error, target, cache, force_download, local_files_only)
             if final is error:
                 raise error
             raise final from error
-    assert meta is not None
     cache.write_ref(revision, meta.commit)
     return str(ensure_cached(cache, meta.commit, path, meta, headers, target, force_download=force_download))
 
@@ -223,7 +232,10 @@ def _find_metadata(
     etag_timeout: float | None,
     local_files_only: bool,
 ) -> tuple[FileMetadata | None, Exception | None]:
-    """Metadata from the cached listing or one HEAD; connection-type failures are returned, not raised."""
+    """Metadata from the cached listing or one HEAD; connection-type failures are returned, not raised.
+
+    Exactly one of the two is ``None``.
+    """
     if local_files_only:
         return None, LocalEntryNotFoundError("local_files_only=True")
     try:
@@ -250,20 +262,21 @@ def _find_metadata(
 def _download_to_local_dir(
     local_dir: Path,
     cache: RepoCache,
-    path: str,
-    revision: str,
+    url: str,
     target: Target,
     token: str | bool | None,
     force_download: bool,
     local_files_only: bool,
     etag_timeout: float | None,
 ) -> str:
-    """``local_dir`` mode: the file lands at ``local_dir/path``.
+    """``local_dir`` mode: the file at ``url`` (``target.path`` at ``target.revision``) lands at ``local_dir/path``.
 
     ``.cache/huggingface/download/{path}.metadata`` records commit and etag (huggingface_hub's format), so
-    an unchanged file is not fetched again.
+    an unchanged file is not fetched again. File and record are each replaced atomically.
     """
-    dest = local_dir.joinpath(*safe_relative_path(path, "local_dir target").split("/"))
+    path = safe_relative_path(target.path or "", "local_dir target")
+    revision = target.revision or config.DEFAULT_REVISION
+    dest = local_dir.joinpath(*path.split("/"))
     meta_dir = local_dir / ".cache" / "huggingface" / "download"
     record = meta_dir.joinpath(*path.split("/")).with_name(dest.name + ".metadata")
     try:
@@ -277,15 +290,12 @@ def _download_to_local_dir(
             f"{target.describe()} is not in {local_dir} and requests are disabled (offline or local_files_only)."
         )
     headers = http.auth_headers(config.get_token(token))
-    assert target.endpoint is not None and target.repo_id is not None
-    url = resolve_url(target.endpoint, target.repo_type, target.repo_id, revision, path)
     meta = _metadata_from_tree(cache, revision, path, url) or get_file_metadata(
         url, headers, target, timeout=etag_timeout, retry=True
     )
     if dest.is_file() and not force_download and etag == meta.etag:
         return str(dest)
-    headers = http.headers_for(meta.location, headers, target.endpoint)
+    headers = http.headers_for(meta.location, headers, url)
     download_to_file(meta.location, dest, headers=headers, expected=meta.expected(), target=target, temp_dir=meta_dir)
-    record.parent.mkdir(parents=True, exist_ok=True)
-    record.write_text(f"{meta.commit}\n{meta.etag}\n{time.time()}\n")
+    write_atomically(record, f"{meta.commit}\n{meta.etag}\n{time.time()}\n")
     return str(dest)

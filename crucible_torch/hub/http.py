@@ -4,7 +4,11 @@
   (``os.register_at_fork``), because pooled connections must not be shared across processes.
 - ``send`` retries 408/429/500/502/503/504 and connection errors 5 times, sleeping 1 s doubling to 8 s
   (base configurable by ``CRUCIBLE_TORCH_HUB_BACKOFF_BASE``), or what the server asks: ``ratelimit: r=0;t=N``
-  means N+1 s, ``Retry-After: N`` means N s.
+  means N+1 s, ``Retry-After: N`` means N s. Waits are bounded, since a server (or anything posing as one)
+  must not be able to hang a training job: a server asking for more than ``CRUCIBLE_TORCH_MAX_RETRY_WAIT``
+  (60 s) gets an error naming what it asked, and one request never spends more than
+  ``CRUCIBLE_TORCH_MAX_RETRY_TOTAL`` (300 s) retrying. Time is read and slept through :data:`clock`, which
+  tests replace (:func:`use_clock`) so that no test waits.
 - Redirects are followed here, not by requests: a relative ``Location`` (repo rename) keeps the
   ``Authorization`` header, a hop to another origin (the CDN) drops it, so the token never leaves the Hub.
 """
@@ -17,8 +21,9 @@ import re
 import sys
 import threading
 import time
-from collections.abc import Mapping
-from typing import Any, Literal
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any, Literal, Protocol
 from urllib.parse import urljoin, urlsplit
 
 import requests
@@ -42,6 +47,38 @@ USER_AGENT = (
 Redirects = Literal["all", "relative", "none"]
 
 _local = threading.local()
+
+
+class Clock(Protocol):
+    """What the retry logic needs of time: a monotonic reading and a way to pass some."""
+
+    def monotonic(self) -> float: ...
+
+    def sleep(self, seconds: float) -> None: ...
+
+
+class SystemClock:
+    """The real clock (``time.monotonic`` and ``time.sleep``)."""
+
+    def monotonic(self) -> float:
+        return time.monotonic()
+
+    def sleep(self, seconds: float) -> None:
+        time.sleep(seconds)
+
+
+clock: Clock = SystemClock()
+
+
+@contextmanager
+def use_clock(replacement: Clock) -> Iterator[Clock]:
+    """Route every retry wait of the Hub client through ``replacement`` while the block runs (all threads)."""
+    global clock
+    saved, clock = clock, replacement
+    try:
+        yield replacement
+    finally:
+        clock = saved
 
 
 def _forget_sessions() -> None:
@@ -129,29 +166,68 @@ def server_wait(response: requests.Response) -> float | None:
     return None
 
 
+def _asked(response: requests.Response | None) -> str:
+    """The server's wait request as it sent it, for error messages."""
+    if response is None:
+        return "no wait"
+    asked = [f"{name}: {response.headers[name]}" for name in ("Retry-After", "ratelimit") if name in response.headers]
+    return ", ".join(asked) or "no wait"
+
+
 class Backoff:
-    """Delays between retries: base, 2*base, ... capped at 8*base, unless the server names a wait."""
+    """Delays between retries of one request: base, 2*base, ... capped at 8*base, unless the server names a
+    wait; bounded per wait (``max_retry_wait``) and in total (``max_retry_total``, counted since the request
+    started or last made progress)."""
 
     def __init__(self, retries: int = MAX_RETRIES) -> None:
         self.retries = retries
         self.attempt = 0
         self.base = config.backoff_base()
         self.delay = self.base
+        self.max_wait = config.max_retry_wait()
+        self.budget = config.max_retry_total()
+        self.started = clock.monotonic()
 
     def exhausted(self) -> bool:
         return self.attempt >= self.retries
 
-    def sleep(self, wait: float | None = None, reason: str = "") -> None:
-        self.attempt += 1
+    def over_limit(self, wait: float | None = None, response: requests.Response | None = None) -> str | None:
+        """Why the next wait (``wait`` if the server named one, else the next delay) is not allowed, or None."""
         seconds = self.delay if wait is None else wait
+        if wait is not None and wait > self.max_wait:
+            return (
+                f"the server asked to wait {wait:g} s before retrying ({_asked(response)}), more than "
+                f"CRUCIBLE_TORCH_MAX_RETRY_WAIT={self.max_wait:g} s allows. Try again later, or raise "
+                "CRUCIBLE_TORCH_MAX_RETRY_WAIT if waiting that long is what you want."
+            )
+        spent = clock.monotonic() - self.started
+        if spent + seconds > self.budget:
+            return (
+                f"giving up after {spent:.3g} s of retries ({self.attempt} so far; the server asked for "
+                f"{_asked(response)}): waiting {seconds:g} s more would pass CRUCIBLE_TORCH_MAX_RETRY_TOTAL="
+                f"{self.budget:g} s. Try again later, or raise CRUCIBLE_TORCH_MAX_RETRY_TOTAL."
+            )
+        return None
+
+    def sleep(self, wait: float | None = None, reason: str = "", response: requests.Response | None = None) -> None:
+        """Wait before the next try: ``wait`` seconds if the server named them, else the next backoff delay.
+
+        Raises :class:`HfHubHTTPError` (carrying ``response``) instead of a wait :meth:`over_limit` refuses.
+        """
+        refused = self.over_limit(wait, response)
+        if refused is not None:
+            raise HfHubHTTPError(f"{reason}: {refused}", response)
+        seconds = self.delay if wait is None else wait
+        self.attempt += 1
         logger.warning("Retrying in %.3gs [retry %d/%d]: %s", seconds, self.attempt, self.retries, reason)
-        time.sleep(seconds)
+        clock.sleep(seconds)
         self.delay = min(self.delay * 2, 8 * self.base)
 
     def progressed(self) -> None:
-        """Bytes arrived: the next failure starts a fresh series of retries."""
+        """Bytes arrived: the next failure starts a fresh series of retries and a fresh time budget."""
         self.attempt = 0
         self.delay = self.base
+        self.started = clock.monotonic()
 
 
 def check_online(url: str) -> None:
@@ -178,7 +254,8 @@ def send(
     """One Hub request with offline check, redirect policy and (when ``retry``) backoff.
 
     Returns the final response whatever its status (callers map errors with ``errors.raise_for_status``);
-    raises the last connection error when retries are exhausted.
+    raises the last connection error when retries or the retry time budget are exhausted, and
+    :class:`HfHubHTTPError` when the server asks for a longer wait than allowed or the budget runs out.
     """
     check_online(url)
     backoff = Backoff(MAX_RETRIES if retry else 0)
@@ -197,12 +274,11 @@ def send(
             )
         except RETRY_EXCEPTIONS as e:
             reset_session()
-            if backoff.exhausted():
+            if backoff.exhausted() or backoff.over_limit() is not None:
                 raise
             backoff.sleep(reason=f"{type(e).__name__} on {method} {url}")
             continue
         if response.status_code not in RETRY_STATUS or backoff.exhausted():
             return response
-        wait = server_wait(response)
         response.close()
-        backoff.sleep(wait, reason=f"HTTP {response.status_code} on {method} {url}")
+        backoff.sleep(server_wait(response), f"HTTP {response.status_code} on {method} {url}", response)

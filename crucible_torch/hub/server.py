@@ -154,6 +154,10 @@ class HubServer:
     def sign(self, sha256: str, expires: str) -> str:
         return hmac.new(self._secret, f"{sha256}:{expires}".encode(), hashlib.sha256).hexdigest()
 
+    def expire_signed_urls(self) -> None:
+        """Make every CDN URL signed so far invalid (403), as if its lifetime had passed; new ones work."""
+        self._secret = secrets.token_bytes(16)
+
     def signed_cdn_url(self, sha256: str, filename: str) -> str:
         expires = f"{time.time() + self.signed_url_ttl:.3f}"
         query = urlencode({"expires": expires, "sig": self.sign(sha256, expires), "filename": filename})

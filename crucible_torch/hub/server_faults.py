@@ -3,8 +3,9 @@
 A rule matches requests by method, listener ("hub" or "cdn") and a substring of the unquoted path, and
 fires for its first ``times`` matches (``None``: always). Status rules answer instead of the real
 handler (429 storms, 503s); body rules act while a body is sent (cut the connection after N bytes,
-stall until released, slow it down, or ignore ``Range``). Every request is logged with its headers and
-final status.
+stall until released, slow it down, or ignore ``Range``); rewrite rules play a malicious or broken Hub
+(response headers such as ``X-Repo-Commit``/``ETag`` replaced, tree-listing ``oid``/``lfs.oid`` replaced).
+Every request is logged with its headers and final status.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from dataclasses import dataclass, field
 class Rule:
     """One fault: what it matches and how many more times it fires."""
 
-    kind: str  # status | cut | stall | slow | ignore_range
+    kind: str  # status | cut | stall | slow | ignore_range | headers | listing
     times: int | None
     path_contains: str | None = None
     method: str | None = None
@@ -27,6 +28,7 @@ class Rule:
     headers: dict[str, str] = field(default_factory=dict)
     after_bytes: int = 0
     delay: float = 0.0
+    fields: dict[str, str] = field(default_factory=dict)
 
     def matches(self, method: str, path: str, listener: str) -> bool:
         return (
@@ -131,6 +133,31 @@ class Faults:
     def ignore_range(self, *, times: int | None = 1, path_contains: str | None = None) -> Rule:
         """Answer ranged GETs with the whole body and 200, as some CDNs do for compressed objects."""
         return self._add(Rule("ignore_range", times, path_contains, "GET"))
+
+    def rewrite_headers(
+        self,
+        headers: dict[str, str],
+        *,
+        times: int | None = None,
+        path_contains: str | None = None,
+        method: str | None = None,
+        listener: str | None = None,
+    ) -> Rule:
+        """Send ``headers`` (e.g. ``{"ETag": '"../../escaped"'}``) in place of the real values, added when the
+        answer has none, in the first ``times`` matching answers."""
+        return self._add(Rule("headers", times, path_contains, method, listener, headers=dict(headers)))
+
+    def rewrite_listing(
+        self,
+        *,
+        oid: str | None = None,
+        lfs_oid: str | None = None,
+        times: int | None = None,
+        path_contains: str | None = None,
+    ) -> Rule:
+        """Give every file of tree and paths-info answers this ``oid`` (and LFS files this ``lfs.oid``)."""
+        fields = {k: v for k, v in (("oid", oid), ("lfs_oid", lfs_oid)) if v is not None}
+        return self._add(Rule("listing", times, path_contains, None, "hub", fields=fields))
 
     def take(self, kinds: tuple[str, ...], method: str, path: str, listener: str) -> Rule | None:
         """The first rule of one of ``kinds`` matching this request, consuming one of its ``times``."""

@@ -77,6 +77,14 @@ class _Base(BaseHTTPRequestHandler):
         raise NotImplementedError
 
     # -- responses -----------------------------------------------------------------------------------
+    def rewritten(self, headers: dict[str, str]) -> dict[str, str]:
+        """``headers`` with a ``rewrite_headers`` fault applied (values replaced, case-insensitively)."""
+        rule = self.hub.faults.take(("headers",), self.command, self.logged_path, self.listener)
+        if rule is None:
+            return headers
+        out = {k: v for k, v in headers.items() if k.lower() not in {n.lower() for n in rule.headers}}
+        return {**out, **rule.headers}
+
     def respond(
         self,
         status: int,
@@ -85,7 +93,7 @@ class _Base(BaseHTTPRequestHandler):
         content_type: str = "application/json",
     ) -> None:
         self.send_response(status)
-        for key, value in (headers or {}).items():
+        for key, value in self.rewritten(dict(headers or {})).items():
             self.send_header(key, value)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
@@ -117,7 +125,8 @@ class _Base(BaseHTTPRequestHandler):
             start, end = span
             headers = {**headers, "Content-Range": f"bytes {start}-{end - 1}/{size}"}
         self.send_response(206 if asked else 200)
-        for key, value in {**headers, "Accept-Ranges": "bytes", "Content-Length": str(end - start)}.items():
+        headers = self.rewritten({**headers, "Accept-Ranges": "bytes", "Content-Length": str(end - start)})
+        for key, value in headers.items():
             self.send_header(key, value)
         self.send_header("Content-Type", "application/octet-stream")
         self.end_headers()
@@ -333,6 +342,12 @@ class HubHandler(_Base):
 
     def _items(self, repo_type: str, repo_id: str, snap: Snapshot) -> dict[str, dict[str, Any]]:
         items = {p: self._item(f) for p, f in snap.files.items()}
+        rule = self.hub.faults.take(("listing",), self.command, self.logged_path, self.listener)
+        if rule is not None:
+            for item in items.values():
+                item["oid"] = rule.fields.get("oid", item["oid"])
+                if "lfs" in item:
+                    item["lfs"]["oid"] = rule.fields.get("lfs_oid", item["lfs"]["oid"])
         for d in snap.directories():
             items[d] = {
                 "type": "directory",

@@ -138,13 +138,12 @@ class RepoStore:
                         found[rev[5:]] = Revision(rev[5:], "tag", sibling)
                     else:
                         found[rev] = Revision(rev, revision_kind(rev), sibling)
-            found.update(self._cache_revisions(repo_type, owner, name))
+            found.update(self._cache_revisions(self.root, repo_type, owner, name))
         found.update(self.extra.get((repo_type, repo_id), {}))
         return found or None
 
-    def _cache_revisions(self, repo_type: str, owner: str, name: str) -> dict[str, Revision]:
-        assert self.root is not None
-        folder = self.root / f"{repo_type}s--{owner}--{name}"
+    def _cache_revisions(self, root: Path, repo_type: str, owner: str, name: str) -> dict[str, Revision]:
+        folder = root / f"{repo_type}s--{owner}--{name}"
         snapshots = folder / "snapshots"
         if not snapshots.is_dir():
             return {}

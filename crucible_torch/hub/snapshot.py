@@ -3,7 +3,8 @@
 Cost per (repo, revision): one repo-info call (commit + card data) and one paginated recursive tree
 listing, cached on disk per commit in ``trees/{commit}.json``; ``refs/{revision}`` records the commit.
 A pinned 40-hex commit whose listing is cached, or offline mode, costs no request at all. Downloads of
-listed files need no HEAD: etag and size come from the listing.
+listed files need no HEAD: etag and size come from the listing, which is why every listed name, ``oid`` and
+``lfs.oid`` is checked before the listing is used or cached.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from fnmatch import fnmatchcase
 from typing import Any
 
 from . import api, config, http
-from .cache import RepoCache, TreeListing, card_data_from_readme
+from .cache import RepoCache, TreeListing, card_data_from_readme, check_listed_blob
 from .download import FileMetadata, ensure_cached, hf_hub_download
 from .errors import EntryNotFoundError, FileMetadataError, HfHubHTTPError, LocalEntryNotFoundError, Target
 from .models import RepoFile
@@ -211,8 +212,9 @@ def resolve_repo(
             endpoint=endpoint,
         )
         files = {e.path: e for e in entries if isinstance(e, RepoFile)}
-        for p in files:
+        for p, file in files.items():  # names and blob ids become paths in the cache: check them all first
             safe_relative_path(p, f"file name listed by {target.describe()}")
+            check_listed_blob(file, f"file '{p}' listed by {target.describe()}")
         listing = TreeListing(files, info.card_data)
         cache.write_tree(commit, listing)
     elif listing.card_data != info.card_data:

@@ -5,14 +5,13 @@ row; the count resets whenever bytes arrive). If the server answers such a reque
 206, the body starts over and the bytes already delivered are skipped, so the consumer still sees one
 continuous stream. The redirect target (the CDN's signed URL) is remembered for later requests and
 forgotten when it stops working. ``download_to_file`` writes a stream to ``{dest}.{8hex}.incomplete``,
-checks size, sha256 (LFS) or git blob sha1, then renames it into place: a partial or wrong file is never
-left under the final name.
+checks size, sha256 (LFS) or git blob sha1, then fsyncs and renames it into place
+(:mod:`~crucible_torch.hub.atomic`): a partial or wrong file is never left under the final name.
 """
 
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -22,7 +21,7 @@ import requests
 import urllib3
 
 from . import config, http
-from .cache import temp_name
+from .atomic import atomic_open
 from .errors import DownloadIntegrityError, HfHubHTTPError, Target, raise_for_status
 
 CHUNK_SIZE = 1 << 20
@@ -76,7 +75,7 @@ class RangedBody:
                 return
             except http.RETRY_EXCEPTIONS as e:
                 http.reset_session()
-                if backoff.exhausted():
+                if backoff.exhausted() or backoff.over_limit() is not None:
                     raise
                 backoff.sleep(reason=f"{type(e).__name__} after byte {position} of {self.url}; resuming with Range")
             finally:
@@ -154,30 +153,25 @@ def download_to_file(
     on_bytes: Callable[[int], None] | None = None,
     temp_dir: Path | None = None,
 ) -> Path:
-    """Download ``url`` to ``dest`` via a process-unique ``.incomplete`` temp file; verify; rename atomically.
+    """Download ``url`` to ``dest`` via a unique ``{name}.{8hex}.incomplete`` temp file; verify; rename atomically.
 
     The temp file sits beside ``dest`` unless ``temp_dir`` (same filesystem) is given.
     """
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    if temp_dir is not None:
-        temp_dir.mkdir(parents=True, exist_ok=True)
-    tmp = temp_name((temp_dir or dest.parent) / dest.name, "incomplete")
     sha256 = hashlib.sha256() if expected.sha256 else None
     git = None
     if expected.git_sha1 and expected.size is not None:
         git = hashlib.sha1(f"blob {expected.size}\0".encode())
     what = target.describe() if target else url
-    try:
+    with atomic_open(dest, "wb", suffix="incomplete", directory=temp_dir, hidden=False) as f:
         size = 0
-        with open(tmp, "xb") as f:
-            for chunk in iter_url_bytes(url, headers, target=target):
-                f.write(chunk)
-                size += len(chunk)
-                for digest in (sha256, git):
-                    if digest is not None:
-                        digest.update(chunk)
-                if on_bytes is not None:
-                    on_bytes(len(chunk))
+        for chunk in iter_url_bytes(url, headers, target=target):
+            f.write(chunk)
+            size += len(chunk)
+            for digest in (sha256, git):
+                if digest is not None:
+                    digest.update(chunk)
+            if on_bytes is not None:
+                on_bytes(len(chunk))
         if expected.size is not None and size != expected.size:
             raise DownloadIntegrityError(
                 f"Consistency check failed for {what}: got {size} bytes, expected {expected.size}. "
@@ -189,8 +183,4 @@ def download_to_file(
                     f"Consistency check failed for {what}: {name} is {digest.hexdigest()}, expected {want}. "
                     "Nothing was cached; retry the download."
                 )
-        os.replace(tmp, dest)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
     return dest

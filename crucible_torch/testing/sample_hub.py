@@ -18,7 +18,6 @@ import json
 import os
 import random
 import tempfile
-import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -31,6 +30,8 @@ import pyarrow.parquet as pq
 import yaml
 
 from ..features import Features
+from ..hub.atomic import write_atomically
+from ..hub.config import env
 from ..hub.server import HubServer
 from .hub import hub_server
 from .sample_specs import ConfigSpec, RepoSpec, sample_specs
@@ -94,14 +95,6 @@ class SampleHub:
     @property
     def url(self) -> str:
         return self.server.url
-
-
-def _write(path: Path, data: bytes) -> None:
-    """Write through a process- and thread-unique temp file, so no reader sees a half-written file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temp = path.with_name(f".{path.name}.{os.getpid()}-{threading.get_ident()}.tmp")
-    temp.write_bytes(data)
-    os.replace(temp, path)
 
 
 def _prune(directory: Path, keep: Iterable[Path]) -> None:
@@ -216,7 +209,7 @@ def _build_repo(root: Path, spec: RepoSpec, scale: float, seed: int) -> SampleRe
         for rel, data in spec.extra_files(random.Random(f"{seed}/{spec.repo_id}/extra")).items():
             files[main / rel] = data
     for path, data in files.items():
-        _write(path, data)
+        write_atomically(path, data)
     for directory in {main, data_dir}:
         _prune(directory, files)
     return SampleRepo(
@@ -285,7 +278,7 @@ def run_on_sample_hub(main: Callable[[], T]) -> T:
     The temporary Hub gets a fresh Hub cache and prepared-data cache, both removed afterwards; the examples use
     this so they run anywhere, with or without network access to a real Hub.
     """
-    if os.environ.get("HF_ENDPOINT"):
+    if env("HF_ENDPOINT"):
         return main()
     saved = os.environ.get("CRUCIBLE_TORCH_CACHE")
     with tempfile.TemporaryDirectory(prefix="crucible-sample-hub-") as tmp:

@@ -49,3 +49,18 @@ def run_python(code: str, env: dict[str, str] | None = None, timeout: float = 60
     )
     assert result.returncode == 0, f"subprocess failed:\nSTDOUT:\n{result.stdout}\nSTDERR:\n{result.stderr}"
     return result
+
+
+class FakeClock:
+    """A clock for ``http.use_clock``: ``sleep`` records the wait and moves ``monotonic`` on at once."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.sleeps: list[float] = []
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds

@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
+from safety_helpers import killed_mid_write, needs_fsize_limit
 
 from crucible_torch import hub
 from crucible_torch.hub.errors import DownloadIntegrityError
@@ -151,3 +152,37 @@ def test_snapshot_entries_are_relative_symlinks(server, hub_env):
     path = Path(hub.hf_hub_download("alice/data", "data/train-00005.csv", repo_type="dataset"))
     target = os.readlink(path)
     assert target.startswith("../../../blobs/") and path.resolve().parent == hub_env / "datasets--alice--data/blobs"
+
+
+@needs_fsize_limit
+@pytest.mark.parametrize("path", [BIG, "data/train-00019.csv"], ids=["lfs", "regular"])
+def test_download_killed_mid_write_leaves_no_blob(server, repos, hub_env, path):
+    """The kernel kills the downloading process in the middle of writing the blob."""
+    killed_mid_write(lambda: hub.hf_hub_download("alice/data", path, repo_type="dataset"), 100)
+    assert [p.name for p in hub_env.glob("*/blobs/*") if not p.name.endswith(".incomplete")] == []
+    assert hub.try_to_load_from_cache("alice/data", path, repo_type="dataset") is None
+    local = hub.hf_hub_download("alice/data", path, repo_type="dataset")
+    assert Path(local).read_bytes() == (repos / "alice/data" / path).read_bytes()
+
+
+@needs_fsize_limit
+@pytest.mark.parametrize("previous", [False, True], ids=["fresh", "over-previous"])
+def test_local_dir_record_killed_mid_write_is_absent_or_previous(server, repos, tmp_path, previous):
+    """The file (8 bytes) fits under the limit; its metadata record (~100 bytes) is cut in the middle."""
+    out = tmp_path / "out"
+    path = "data/train-00000.csv"
+    record = out / ".cache" / "huggingface" / "download" / "data" / "train-00000.csv.metadata"
+    before = None
+    if previous:
+        hub.hf_hub_download("alice/data", path, repo_type="dataset", local_dir=out)
+        before = record.read_bytes()
+
+    def download() -> None:
+        hub.hf_hub_download("alice/data", path, repo_type="dataset", local_dir=out, force_download=True)
+
+    killed_mid_write(download, 50)
+    if previous:
+        assert record.read_bytes() == before
+    else:
+        assert not record.exists()
+    assert (out / path).read_bytes() == (repos / "alice/data" / path).read_bytes()

@@ -139,3 +139,79 @@ def test_hub_package_stands_alone():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]"
+
+
+def test_hub_imports_nothing_from_the_rest_of_the_package():
+    code = "import sys, crucible_torch.hub\nprint(sorted(m for m in sys.modules if m.startswith('crucible_torch')))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    loaded = eval(out.stdout)  # a printed list of module names
+    assert [m for m in loaded if m != "crucible_torch" and not m.startswith("crucible_torch.hub")] == []
+
+
+BLANKS = ["", " ", "\t", "  \n"]
+
+
+@pytest.mark.parametrize("blank", BLANKS)
+def test_blank_hf_home_is_unset_for_both_caches(monkeypatch, tmp_path, blank):
+    """One source of truth: a blank HF_HOME means the default home for the Hub cache and the data cache
+    alike (never the current directory)."""
+    from crucible_torch.config import data_cache_dir
+    from crucible_torch.hub import config
+
+    for name in ("HF_HUB_CACHE", "CRUCIBLE_TORCH_CACHE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HF_HOME", blank)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    home = tmp_path / "xdg" / "huggingface"
+    assert config.hf_home() == home
+    assert config.hub_cache() == home / "hub"
+    assert data_cache_dir() == home / "crucible_torch"
+    monkeypatch.setenv("XDG_CACHE_HOME", blank)
+    assert config.hf_home() == Path.home() / ".cache" / "huggingface"
+    assert data_cache_dir() == Path.home() / ".cache" / "huggingface" / "crucible_torch"
+
+
+@pytest.mark.parametrize("blank", BLANKS)
+def test_blank_path_variables_count_as_unset(monkeypatch, tmp_path, blank):
+    from crucible_torch.config import data_cache_dir
+    from crucible_torch.hub import config
+
+    monkeypatch.setenv("HF_HOME", str(tmp_path / "home"))
+    for name in ("HF_HUB_CACHE", "HUGGINGFACE_HUB_CACHE", "HF_TOKEN_PATH", "CRUCIBLE_TORCH_CACHE", "HF_ENDPOINT"):
+        monkeypatch.setenv(name, blank)
+    assert config.hub_cache() == tmp_path / "home" / "hub"
+    assert config.token_path() == tmp_path / "home" / "token"
+    assert data_cache_dir() == tmp_path / "home" / "crucible_torch"
+    assert config.endpoint() == "https://huggingface.co"
+    for name in ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN"):
+        monkeypatch.setenv(name, blank)
+    assert config.get_token() is None
+
+
+@pytest.mark.parametrize("blank", BLANKS)
+def test_blank_datasets_offline_follows_hf_hub_offline(server, monkeypatch, blank):
+    monkeypatch.setenv("HF_DATASETS_OFFLINE", blank)
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    with pytest.raises(hub.OfflineModeIsEnabled):
+        hub.dataset_info("alice/data")
+    monkeypatch.setenv("HF_HUB_OFFLINE", blank)
+    assert hub.dataset_info("alice/data").id == "alice/data"
+    assert server.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("name", "default"), [("CRUCIBLE_TORCH_MAX_RETRY_WAIT", 60.0), ("CRUCIBLE_TORCH_MAX_RETRY_TOTAL", 300.0)]
+)
+def test_retry_limits_from_env(monkeypatch, name, default):
+    from crucible_torch.hub import config
+
+    getter = config.max_retry_wait if name.endswith("WAIT") else config.max_retry_total
+    for blank in BLANKS:
+        monkeypatch.setenv(name, blank)
+        assert getter() == default
+    monkeypatch.setenv(name, " 7.5 ")
+    assert getter() == 7.5
+    monkeypatch.setenv(name, "soon")
+    with pytest.raises(ValueError, match=f"{name}='soon' is not a number"):
+        getter()

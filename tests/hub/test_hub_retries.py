@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 import requests
+from hub_helpers import FakeClock
 
 from crucible_torch import hub
 from crucible_torch.hub import http
@@ -38,10 +39,73 @@ def test_5xx_until_retries_are_exhausted(server):
 
 def test_rate_limit_header_wait_is_honoured(server):
     server.faults.rate_limit(times=1, retry_after=None, ratelimit_reset=0, path_contains="/revision/")
-    hub.resolve_repo("alice/data")
-    first, second = server.requests("GET", "/revision/")
-    assert first.status == 429 and second.status == 200
-    assert second.time - first.time >= 1.0  # "ratelimit: r=0;t=0" means wait t + 1 s
+    with http.use_clock(FakeClock()) as clock:
+        hub.resolve_repo("alice/data")
+    assert [r.status for r in server.requests("GET", "/revision/")] == [429, 200]
+    assert clock.sleeps == [1.0]  # "ratelimit: r=0;t=0" means wait t + 1 s
+
+
+def test_retry_after_is_slept_as_asked_within_the_cap(server):
+    server.faults.rate_limit(times=2, retry_after=30, path_contains="/revision/")
+    with http.use_clock(FakeClock()) as clock:
+        hub.resolve_repo("alice/data")
+    assert clock.sleeps == [30.0, 30.0]
+    assert [r.status for r in server.requests("GET", "/revision/")] == [429, 429, 200]
+
+
+@pytest.mark.parametrize(
+    ("headers", "asked"),
+    [({"Retry-After": "100000"}, "Retry-After: 100000"), ({"RateLimit": '"api";r=0;t=99999'}, "ratelimit:")],
+)
+def test_a_wait_beyond_the_cap_fails_at_once_naming_the_request(server, headers, asked):
+    server.faults.fail(429, times=None, path_contains="/api/", headers=headers)
+    with http.use_clock(FakeClock()) as clock, pytest.raises(hub.HfHubHTTPError) as caught:
+        hub.dataset_info("alice/data")
+    message = str(caught.value)
+    assert asked in message and "100000" in message and "CRUCIBLE_TORCH_MAX_RETRY_WAIT=60" in message
+    assert caught.value.status_code == 429
+    assert clock.sleeps == []  # nothing was slept: the job learns at once
+    assert server.count("GET", "/api/") == 1
+
+
+def test_the_cap_is_configurable(server, monkeypatch):
+    monkeypatch.setenv("CRUCIBLE_TORCH_MAX_RETRY_WAIT", "5")
+    server.faults.rate_limit(times=1, retry_after=6, path_contains="/api/")
+    with http.use_clock(FakeClock()), pytest.raises(hub.HfHubHTTPError, match="MAX_RETRY_WAIT=5 s"):
+        hub.dataset_info("alice/data")
+    server.reset()
+    server.faults.rate_limit(times=1, retry_after=5, path_contains="/api/")
+    with http.use_clock(FakeClock()) as clock:
+        hub.dataset_info("alice/data")
+    assert clock.sleeps == [5.0]
+
+
+def test_total_retry_time_per_request_is_bounded(server, monkeypatch):
+    """Waits each within the cap still stop once one request has spent the total budget retrying."""
+    monkeypatch.setenv("CRUCIBLE_TORCH_MAX_RETRY_TOTAL", "100")
+    server.faults.rate_limit(times=None, retry_after=40, path_contains="/api/")
+    with http.use_clock(FakeClock()) as clock, pytest.raises(hub.HfHubHTTPError) as caught:
+        hub.dataset_info("alice/data")
+    assert clock.sleeps == [40.0, 40.0]  # a third wait would reach 120 s
+    assert "CRUCIBLE_TORCH_MAX_RETRY_TOTAL=100" in str(caught.value) and "Retry-After: 40" in str(caught.value)
+
+
+def test_a_hub_download_under_a_huge_retry_after_fails_within_the_cap(server, hub_env):
+    server.faults.fail(429, times=None, path_contains="/resolve/", headers={"Retry-After": "100000"})
+    with http.use_clock(FakeClock()) as clock, pytest.raises(hub.HubError, match="Retry-After: 100000"):
+        hub.hf_hub_download("alice/data", "data/train-00000.csv", repo_type="dataset")
+    assert sum(clock.sleeps) <= 60
+    assert not list(hub_env.glob("*/blobs/*"))
+
+
+def test_connection_errors_stop_at_the_total_budget(server, monkeypatch):
+    """Backoff delays are bounded in total too; the last connection error is raised, not a hang."""
+    monkeypatch.setenv("CRUCIBLE_TORCH_HUB_BACKOFF_BASE", "10")
+    monkeypatch.setenv("CRUCIBLE_TORCH_MAX_RETRY_TOTAL", "25")
+    server.faults.cut_body(after_bytes=0, times=None, listener="cdn")
+    with http.use_clock(FakeClock()) as clock, pytest.raises(requests.RequestException):
+        hub.hf_hub_download("alice/data", "blobs/big.bin", repo_type="dataset")
+    assert clock.sleeps == [10.0]  # 10 s, then 20 s more would pass 25 s
 
 
 def test_server_wait_reads_retry_after_and_ratelimit():
