@@ -64,6 +64,10 @@ class DatasetScriptError(CrucibleError, RuntimeError):
     """The dataset is a loading script (``{name}.py``), which `datasets` no longer runs either."""
 
 
+class DatasetCardError(CrucibleError, ValueError):
+    """A dataset card (README.md YAML) holds a value that cannot be used; names the dataset, field and value."""
+
+
 class DatasetNotFoundError(CrucibleError, FileNotFoundError):
     """The dataset path is neither a local directory, a packaged builder, nor a Hub repository."""
 

@@ -136,7 +136,7 @@ def get_data_patterns(listing: FileListing, base: str = "", where: str = "") -> 
         for path in shards:
             match = _SHARD_NAME_RE.search(posixpath.basename(path))
             split = match["split"] if match else ""
-            if not _SPLIT_NAME_RE.match(split):
+            if not _SPLIT_NAME_RE.fullmatch(split):
                 raise ValueError(
                     f"Split name should match '^\\w+(\\.\\w+)*$' but got {split!r} from {path}{_at(where)}. "
                     "Rename the shard to '{split}-00000-of-00001.<ext>' with a word-like split name."
@@ -246,7 +246,7 @@ def resolve_dataset_configs(
 ) -> list[ConfigSpec]:
     """Every config of the dataset: the card's ``configs:`` in order, or one implicit ``default`` config."""
     check_no_dataset_script(listing, dataset_name, where)
-    configs = metadata_configs(card_data)
+    configs = metadata_configs(card_data, where)
     if not configs:
         return [ConfigSpec("default", get_data_patterns(listing, "", where), is_default=True)]
     default = _default_name(configs, card_data)
@@ -319,7 +319,7 @@ def resolve_config(
     sizes) is used only without ``data_dir``/``data_files``, as ``datasets`` does.
     """
     check_no_dataset_script(listing, dataset_name, where)
-    configs = metadata_configs(card_data)
+    configs = metadata_configs(card_data, where)
     base = _normalize_data_dir(data_dir)
     user_files = data_files is not None or bool(data_dir)
     chosen = _choose_config(configs, card_data, name, user_files, where)

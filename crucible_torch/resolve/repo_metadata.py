@@ -5,8 +5,12 @@ such as ``sep`` and an optional ``features`` schema) and ``dataset_info:`` its f
 config.
 The rules are those of ``datasets`` (``utils/metadata.py::MetadataConfigs``, ``info.py::DatasetInfosDict``):
 the default config is the only one, else the one named ``default``, else the one marked ``default: true``, and
-two defaults are an error. Features come back in the ``Features.to_dict()`` form (``{"text": {"dtype":
-"string", "_type": "Value"}}``), ready for ``Features.from_dict``.
+two defaults are an error. A card is written by whoever controls the repo, and its config names become cache
+folder names and its ``data_dir``/``data_files`` are resolved against the dataset, so a config name that is not
+one file name (``datasets``' rule, plus ``.``/``..``/NUL) or a path that leaves the dataset (absolute, drive,
+``..``, ``~``, backslash, NUL) is a :class:`~crucible_torch.errors.DatasetCardError` naming field and value.
+Features come back in the ``Features.to_dict()`` form (``{"text": {"dtype": "string", "_type": "Value"}}``),
+ready for ``Features.from_dict``.
 """
 
 from __future__ import annotations
@@ -18,6 +22,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
+
+from ..errors import DatasetCardError
+from .file_listing import is_remote_url
+from ..hub.naming import unsafe_component_reason, unsafe_relative_reason
 
 __all__ = [
     "MetadataConfig",
@@ -103,7 +111,7 @@ class MetadataConfig:
     builder_kwargs: dict[str, Any] = field(default_factory=dict)
 
 
-def _check_data_files(name: str, data_files: Any) -> None:
+def _check_data_files(name: str, data_files: Any, where: str = "") -> None:
     if data_files is None:
         return
     bad = not isinstance(data_files, (str, list))
@@ -115,17 +123,57 @@ def _check_data_files(name: str, data_files: Any) -> None:
                 isinstance(item, dict)
                 and len(item) == 2
                 and isinstance(item.get("split"), str)
-                and _SPLIT_NAME_RE.match(item["split"]) is not None
+                and _SPLIT_NAME_RE.fullmatch(item["split"]) is not None
                 and isinstance(item.get("path"), (str, list))
             )
     if bad:
-        raise ValueError(
-            f"README.md configs: config {name!r} has invalid data_files {data_files!r}.\n{_DATA_FILES_HELP}"
+        place = f"README.md of {where}" if where else "README.md"
+        raise DatasetCardError(
+            f"{place} configs: config {name!r} has invalid data_files {data_files!r}.\n{_DATA_FILES_HELP}"
         )
 
 
-def metadata_configs(card_data: Mapping[str, Any] | None) -> list[MetadataConfig]:
-    """The card's ``configs:`` entries in order (a repeated ``config_name``: first place, last value)."""
+def _card_paths(data_files: Any) -> list[Any]:
+    """Every path or pattern in a config's ``data_files`` (a string, a list of them, or ``{split, path}`` items)."""
+    items = data_files if isinstance(data_files, list) else [data_files]
+    out: list[Any] = []
+    for item in items:
+        value = item.get("path") if isinstance(item, dict) else item
+        out.extend(value if isinstance(value, list) else [value])
+    return out
+
+
+def _check_card_paths(entry: Mapping[str, Any], name: str, where: str) -> None:
+    """Refuse a config whose name, ``data_dir`` or ``data_files`` could point outside the dataset or its cache."""
+    place = f"README.md of {where}" if where else "README.md"
+    problems = []
+    reason = unsafe_component_reason(name)
+    if reason:
+        problems.append(("config_name", name, reason))
+    if entry.get("data_dir"):
+        reason = unsafe_relative_reason(entry["data_dir"], strict=False)
+        if reason:
+            problems.append(("data_dir", entry["data_dir"], reason))
+    for pattern in _card_paths(entry.get("data_files")) if entry.get("data_files") is not None else []:
+        if isinstance(pattern, str) and is_remote_url(pattern):
+            continue
+        reason = unsafe_relative_reason(pattern, strict=False)
+        if reason:
+            problems.append(("data_files", pattern, reason))
+    if problems:
+        field, value, reason = problems[0]
+        raise DatasetCardError(
+            f"{place}: config {name!r} has {field} {value!r}, which is refused because {reason}. Config names "
+            "must be one file name without <>:/\\|?* (as in `datasets`); data_dir and data_files must be relative "
+            "paths inside the dataset. Fix the card, or pass data_files=/data_dir= yourself."
+        )
+
+
+def metadata_configs(card_data: Mapping[str, Any] | None, where: str = "") -> list[MetadataConfig]:
+    """The card's ``configs:`` entries in order (a repeated ``config_name``: first place, last value).
+
+    ``where`` (a path or ``repo@revision``) names the dataset in errors.
+    """
     raw = (card_data or {}).get("configs")
     if not raw:
         return []
@@ -136,7 +184,8 @@ def metadata_configs(card_data: Mapping[str, Any] | None) -> list[MetadataConfig
         if not isinstance(entry, dict) or "config_name" not in entry:
             raise ValueError(f"README.md: each config must have a 'config_name' field, got {entry!r}")
         name = str(entry["config_name"])
-        _check_data_files(name, entry.get("data_files"))
+        _check_data_files(name, entry.get("data_files"), where)
+        _check_card_paths(entry, name, where)
         features = entry.get("features")
         by_name[name] = MetadataConfig(
             name=name,
