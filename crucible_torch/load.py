@@ -101,7 +101,7 @@ def get_dataset_infos(
         infos[config] = DatasetInfo(
             features=Features.from_yaml_list(resolved.features_yaml) if resolved.features_yaml else None,
             builder_name=resolved.builder,
-            dataset_name=source.cache_name,
+            dataset_name=source.dataset_name or source.cache_name,
             config_name=resolved.config_name,
             splits={s: SplitInfo(s, num_examples=sizes.get(s, 0)) for s in resolved.splits},
         )

@@ -1,26 +1,24 @@
 """Arrow IPC files on disk: written streaming and atomically, read back memory-mapped.
 
 The files use the Arrow IPC *stream* format, as `datasets` does for its cache and ``save_to_disk`` files, so
-either library reads what the other wrote. A writer streams record batches to a process-unique temp file and
-renames it into place on success; a crash leaves only a temp file that no reader ever opens.
+either library reads what the other wrote. A writer streams record batches to a unique temp file and publishes
+it on success (fsync, then rename: :mod:`crucible_torch.hub.atomic`); a crash leaves only a temp file that no
+reader ever opens. :func:`write_tables` is the one way to write a stream of tables whose schema may only be
+known from the first one.
 """
 
 from __future__ import annotations
 
+import itertools
 import os
-import secrets
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import pyarrow as pa
 
+from ..hub.atomic import discard, publish, temp_path
+
 DEFAULT_WRITER_BATCH_BYTES = 64 << 20
-
-
-def temp_path_for(path: str | os.PathLike) -> Path:
-    """A sibling of ``path`` that no other process writes to and no reader takes for the final file."""
-    path = Path(path)
-    return path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.incomplete")
 
 
 class ArrowWriter:
@@ -32,7 +30,8 @@ class ArrowWriter:
     on the reference machine) while the writer holds at most one chunk in memory. ``on_chunk(rows_so_far,
     byte_start, byte_end)`` is called after each chunk reaches the temp file (:attr:`temp_path`), so a reader can
     serve those rows before the file is complete. Use as a context manager: leaving it with an exception deletes
-    the temp file.
+    the temp file. ``expected_rows``, when given, is checked before the file is published: a mismatch deletes
+    the temp file and raises, so a wrong file never reaches ``path``.
     """
 
     def __init__(
@@ -41,9 +40,11 @@ class ArrowWriter:
         schema: pa.Schema,
         batch_bytes: int = DEFAULT_WRITER_BATCH_BYTES,
         on_chunk: Callable[[int, int, int], None] | None = None,
+        expected_rows: int | None = None,
     ):
         self.path = Path(path)
         self.on_chunk = on_chunk
+        self.expected_rows = expected_rows
         self.schema = schema
         self.batch_bytes = batch_bytes
         self.num_rows = 0
@@ -51,7 +52,7 @@ class ArrowWriter:
         self._pending: list[pa.RecordBatch] = []
         self._pending_bytes = 0
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._tmp = self.temp_path = temp_path_for(self.path)
+        self._tmp = self.temp_path = temp_path(self.path, "incomplete")
         self._sink = pa.OSFile(str(self._tmp), "wb")
         self._writer = pa.ipc.new_stream(self._sink, schema)
 
@@ -94,20 +95,30 @@ class ArrowWriter:
         self._pending, self._pending_bytes = [], 0
 
     def close(self) -> Path:
-        """Write what is left and move the file into place; returns the final path."""
-        self._flush()
-        self._writer.close()
-        self._sink.close()
-        os.replace(self._tmp, self.path)
-        return self.path
+        """Write what is left, check the row count and publish the file; returns the final path."""
+        try:
+            self._flush()
+            self._writer.close()
+            self._sink.close()
+            if self.expected_rows is not None and self.num_rows != self.expected_rows:
+                raise RowCountError(
+                    f"{self.path}: wrote {self.num_rows} rows but the source metadata said {self.expected_rows}; the "
+                    "source changed while it was read. Nothing was cached; load again."
+                )
+        except BaseException:
+            self.abort()
+            raise
+        return publish(self._tmp, self.path)
 
     def abort(self) -> None:
         """Drop the temp file; the final path is untouched."""
-        try:
-            self._writer.close()
+        if not self._sink.closed:
+            try:
+                self._writer.close()
+            except pa.ArrowException:  # already failing: the error that got us here is the one to report
+                pass
             self._sink.close()
-        finally:
-            self._tmp.unlink(missing_ok=True)
+        discard(self._tmp)
 
     def __enter__(self) -> ArrowWriter:
         return self
@@ -119,15 +130,32 @@ class ArrowWriter:
             self.abort()
 
 
-def write_batches(
+class RowCountError(RuntimeError):
+    """An Arrow file did not get the number of rows its source promised; nothing was published."""
+
+
+def write_tables(
     path: str | os.PathLike,
-    schema: pa.Schema,
-    batches: Iterable[pa.RecordBatch | pa.Table],
+    tables: Iterable[pa.RecordBatch | pa.Table],
+    schema: pa.Schema | None = None,
+    *,
+    schema_of_first: Callable[[pa.Schema], pa.Schema] | None = None,
+    expected_rows: int | None = None,
 ) -> tuple[Path, int]:
-    """Write ``batches`` atomically to ``path``; returns (path, number of rows)."""
-    with ArrowWriter(path, schema) as writer:
-        for batch in batches:
-            writer.write_batch(batch)
+    """Write ``tables`` atomically to ``path``; returns (path, number of rows).
+
+    The file's schema is ``schema``, else the first table's (passed through ``schema_of_first``), else empty.
+    Nothing is created before the first table arrives, and a failure anywhere leaves ``path`` as it was.
+    """
+    stream = iter(tables)
+    first = next(stream, None)
+    if schema is None:
+        schema = pa.schema([]) if first is None else first.schema
+        if first is not None and schema_of_first is not None:
+            schema = schema_of_first(schema)
+    with ArrowWriter(path, schema, expected_rows=expected_rows) as writer:
+        for table in itertools.chain([] if first is None else [first], stream):
+            writer.write_batch(table)
     return writer.path, writer.num_rows
 
 

@@ -12,12 +12,13 @@ from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
-from ..arrow.files import ArrowWriter
+from ..arrow.files import write_tables
 from ..arrow.fingerprint import hash_object, random_fingerprint
 from ..arrow.info import DatasetInfo
 from ..arrow.table import ArrowTable
 from ..config import data_cache_dir
 from ..features import Features, cast_table_to_features
+from ..hub.naming import safe_path_component
 from .encode import table_from_batch, table_from_rows
 
 if TYPE_CHECKING:
@@ -134,21 +135,10 @@ class ConstructMixin:
                 split=split,
                 fingerprint=fingerprint,
             )
-        path = data_cache_dir(cache_dir) / "generator" / fingerprint / f"generator-{split}.arrow"
+        name = f"generator-{safe_path_component(split, 'split name')}.arrow"
+        path = data_cache_dir(cache_dir) / "generator" / fingerprint / name
         if key is None or not path.exists():
-            writer = None
-            try:
-                for table in tables:
-                    if writer is None:
-                        writer = ArrowWriter(path, table.schema if features is None else features.arrow_schema)
-                    writer.write_table(table)
-                if writer is None:
-                    writer = ArrowWriter(path, features.arrow_schema if features else pa.schema([]))
-                writer.close()
-            except BaseException:
-                if writer is not None:
-                    writer.abort()
-                raise
+            write_tables(path, tables, features.arrow_schema if features is not None else None)
         table = ArrowTable.from_files([path])
         return cls(
             table,

@@ -10,6 +10,8 @@ from typing import Any
 
 import numpy as np
 
+from ..hub.atomic import discard
+from ..hub.naming import safe_path_component
 from .arrow_dataset import Dataset
 from .export import DICT_FILE, _write_json, load_dataset_from_disk
 
@@ -44,13 +46,6 @@ class DatasetDict(dict):
             f"Invalid key: {key!r}. Please first select a split. For example: "
             f"`my_dataset_dictionary[{available[0]!r}][{key!r}]`. Available splits: {available}"
         )
-
-    def _check_values_type(self) -> None:
-        for split, ds in self.items():
-            if not isinstance(ds, Dataset):
-                raise TypeError(
-                    f"Values in `DatasetDict` should be of type `Dataset` but got type '{type(ds)}' for split {split!r}"
-                )
 
     @property
     def data(self) -> dict[str, Any]:
@@ -127,11 +122,17 @@ class DatasetDict(dict):
         num_proc: int | None = None,
         **_: Any,
     ) -> None:
-        """One ``save_to_disk`` directory per split plus ``dataset_dict.json``, as `datasets` lays it out."""
+        """One ``save_to_disk`` directory per split plus ``dataset_dict.json``, as `datasets` lays it out.
+
+        ``dataset_dict.json`` is the commit record: removed first, written last, so an interrupted save reads as
+        absent rather than as a mixture of two saves.
+        """
         path = Path(dataset_dict_path)
         path.mkdir(parents=True, exist_ok=True)
+        discard(path / DICT_FILE)
         for split, ds in self.items():
-            ds.save_to_disk(path / split, max_shard_size=max_shard_size, num_shards=(num_shards or {}).get(split))
+            folder = path / safe_path_component(split, "split name")
+            ds.save_to_disk(folder, max_shard_size=max_shard_size, num_shards=(num_shards or {}).get(split))
         _write_json(path / DICT_FILE, {"splits": list(self)})
 
     @staticmethod
@@ -146,7 +147,10 @@ class DatasetDict(dict):
                 "but provided path is not a `DatasetDict`."
             )
         splits = json.loads(meta.read_text(encoding="utf-8"))["splits"]
-        return DatasetDict({s: load_dataset_from_disk(path / s, keep_in_memory) for s in splits})
+        where = f"split name in {meta}"
+        return DatasetDict(
+            {s: load_dataset_from_disk(path / safe_path_component(s, where), keep_in_memory) for s in splits}
+        )
 
 
 def load_from_disk(

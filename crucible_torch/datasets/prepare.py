@@ -15,13 +15,14 @@ from typing import Any
 
 import pyarrow as pa
 
-from ..arrow.files import ArrowWriter
+from ..arrow.files import write_tables
 from ..arrow.fingerprint import hash_object
 from ..arrow.info import DatasetInfo, SplitInfo
 from ..arrow.table import ArrowTable
 from ..config import data_cache_dir
 from ..features import Features, cast_table_to_features
 from ..formats import LocalSource, get_reader, read_files, unify_schemas
+from ..hub.naming import safe_path_component
 from ..hub.progress import progress_bar
 from ..resolve.data_files import ResolvedConfig
 from ..resolve.sources import DatasetSource
@@ -48,7 +49,8 @@ def split_fingerprint(source: DatasetSource, resolved: ResolvedConfig, split: st
             source.identity(resolved.splits[split]),
         )
     )
-    assert key is not None
+    if key is None:  # every part above is plain data; a failure here is a bug, not bad input
+        raise TypeError(f"cannot fingerprint split {split!r} of {source.where}: its key holds an unhashable value")
     return key
 
 
@@ -76,8 +78,12 @@ def prepare_split(
     returned at once, rows are served as chunks land, and operations that need the whole file wait for it.
     """
     fingerprint = split_fingerprint(source, resolved, split, features)
-    directory = data_cache_dir(cache_dir) / source.cache_name / resolved.config_name / fingerprint
-    path = directory / f"{split}.arrow"
+    names = (
+        safe_path_component(source.cache_name, f"dataset name of {source.where}"),
+        safe_path_component(resolved.config_name, f"config name of {source.where}"),
+        fingerprint,
+    )
+    path = data_cache_dir(cache_dir).joinpath(*names, f"{safe_path_component(split, 'split name')}.arrow")
     if force or not path.exists():
         table = _convert(source, resolved, split, features, path, background=not keep_in_memory)
     else:
@@ -120,24 +126,17 @@ def _convert(
     tables = prefetched(_converted_batches(resolved, sources, features))
     if shape is not None:
         return PreparingTable(path, shape[0], shape[1], _closing(tables, bar), on_rows=bar.update)
-    writer: ArrowWriter | None = None
     with bar:
-        try:
-            for table in tables:
-                bar.update(table.num_rows)
-                if writer is None:
-                    schema = features.arrow_schema if features is not None else _with_features(table.schema)
-                    writer = ArrowWriter(path, schema)
-                writer.write_table(table)
-            if writer is None:
-                empty = features.arrow_schema if features is not None else pa.schema([])
-                writer = ArrowWriter(path, empty)
-            writer.close()
-        except BaseException:
-            if writer is not None:
-                writer.abort()
-            raise
+        schema = features.arrow_schema if features is not None else None
+        write_tables(path, _counted(tables, bar), schema, schema_of_first=_with_features)
     return None
+
+
+def _counted(tables: Iterator[pa.Table], bar: Any) -> Iterator[pa.Table]:
+    """``tables``, advancing the progress bar by each one's rows."""
+    for table in tables:
+        bar.update(table.num_rows)
+        yield table
 
 
 def _closing(tables: Iterator[pa.Table], bar: Any) -> Iterator[pa.Table]:

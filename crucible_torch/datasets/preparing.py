@@ -66,23 +66,18 @@ class PreparingTable(ArrowTable):
             self._progress.notify_all()
 
     def _write(self, tables: Iterable[pa.Table], on_rows: Callable[[int], None] | None) -> None:
-        writer = None
         try:
-            writer = ArrowWriter(self.path, self._schema, on_chunk=self._chunk_written)
-            self._temp = writer.temp_path
-            for table in tables:
-                writer.write_table(table)
-                if on_rows is not None:
-                    on_rows(table.num_rows)
-            writer.close()
-            if writer.num_rows != self._num_rows:
-                raise RuntimeError(
-                    f"{self.path}: wrote {writer.num_rows} rows, the source metadata said "
-                    f"{self._num_rows}; the source changed while it was read"
-                )
+            # The row count is checked before the file is published, so a source that changed while it was
+            # read leaves nothing in the cache to be served next time.
+            with ArrowWriter(
+                self.path, self._schema, on_chunk=self._chunk_written, expected_rows=self._num_rows
+            ) as writer:
+                self._temp = writer.temp_path
+                for table in tables:
+                    writer.write_table(table)
+                    if on_rows is not None:
+                        on_rows(table.num_rows)
         except BaseException as error:  # noqa: BLE001 - kept and raised in the thread that reads the rows
-            if writer is not None and not self.path.exists():
-                writer.abort()
             self._error = error
         finally:
             with self._progress:

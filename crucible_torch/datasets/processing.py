@@ -18,9 +18,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pyarrow as pa
 
-from ..arrow.files import ArrowWriter
+from ..arrow.files import write_tables
 from ..arrow.table import ArrowTable, TableRecipe, hstack_arrow_tables
 from ..features import Features, get_nested_type
+from ..hub.atomic import atomic_open
+from ..hub.naming import safe_path_component
 from ..hub.progress import progress_bar
 from .encode import column_to_arrow, table_from_batch
 from .lazy import LazyBatch, LazyRow
@@ -38,6 +40,12 @@ def cache_dir_of(dataset: Dataset) -> Path | None:
     return Path(files[0]).parent if files else None
 
 
+def cache_file(directory: Path, fingerprint: str, suffix: str) -> Path:
+    """``directory/cache-{fingerprint}{suffix}``; the fingerprint may come from ``new_fingerprint=``, so it is
+    checked to be one file name."""
+    return directory / f"cache-{safe_path_component(fingerprint, 'fingerprint (new_fingerprint=)')}{suffix}"
+
+
 def write_or_keep(
     dataset: Dataset,
     tables: Iterable[pa.Table],
@@ -53,20 +61,8 @@ def write_or_keep(
         if not parts:
             return ArrowTable((schema or pa.schema([])).empty_table())
         return ArrowTable(pa.concat_tables(parts, promote_options="default"))
-    path = Path(cache_file_name) if cache_file_name else directory / f"cache-{fingerprint}.arrow"
-    writer = None
-    try:
-        for table in tables:
-            if writer is None:
-                writer = ArrowWriter(path, schema or table.schema)
-            writer.write_table(table)
-        if writer is None:
-            writer = ArrowWriter(path, schema or pa.schema([]))
-        writer.close()
-    except BaseException:
-        if writer is not None:
-            writer.abort()
-        raise
+    path = Path(cache_file_name) if cache_file_name else cache_file(directory, fingerprint, ".arrow")
+    write_tables(path, tables, schema)
     return ArrowTable.from_files([path])
 
 
@@ -74,7 +70,7 @@ def _cached(dataset: Dataset, fingerprint: str, load_from_cache_file: bool | Non
     directory = cache_dir_of(dataset)
     if directory is None or load_from_cache_file is False:
         return None
-    path = directory / f"cache-{fingerprint}.arrow"
+    path = cache_file(directory, fingerprint, ".arrow")
     return ArrowTable.from_files([path]) if path.exists() else None
 
 
@@ -429,7 +425,7 @@ class ProcessingMixin:
         if self.num_rows == 0:
             return self._replace(fingerprint=fingerprint)
         directory = cache_dir_of(self)
-        cache = directory / f"cache-{fingerprint}.indices.npy" if directory is not None else None
+        cache = cache_file(directory, fingerprint, ".indices.npy") if directory is not None else None
         if cache is not None and cache.exists() and load_from_cache_file is not False and not keep_in_memory:
             return self.select(np.load(cache), new_fingerprint=fingerprint)
         if num_proc and num_proc > 1 and self.num_rows > 1:
@@ -447,9 +443,8 @@ class ProcessingMixin:
                 mask = np.concatenate(list(runner.outputs(bar=bar)))
         kept = np.flatnonzero(mask)
         if cache is not None and not keep_in_memory:
-            tmp = cache.with_name(f".{cache.name}.{os.getpid()}.tmp.npy")
-            np.save(tmp, kept)
-            os.replace(tmp, cache)
+            with atomic_open(cache, "wb") as f:
+                np.save(f, kept)
         return self.select(kept, new_fingerprint=fingerprint)
 
 

@@ -232,7 +232,8 @@ class IterableDataset(torch.utils.data.IterableDataset):
 
     def _follow(self, ctx: SlotContext, token: Token, emitted: int) -> Iterator[Row]:
         """The slot's rows from a resume point; the live state follows each row as it is handed out."""
-        assert self._live is not None
+        if self._live is None:
+            raise RuntimeError("IterableDataset._follow called before _begin() set up the live state")
         position = self._live.slots
         slot = ctx.slot
         rows = self._node.iter_slot(ctx, token)

@@ -36,6 +36,7 @@ from ..config import data_cache_dir
 from ..errors import DataFileError
 from ..formats import DataSource, Reader, ReadUnit, align_batch, unify_schemas
 from ..formats.lines import count_rows, iter_line_chunks
+from ..hub.atomic import write_atomically
 
 LINE_UNIT_BYTES = 8 << 20
 PLAN_THREADS = 16
@@ -121,17 +122,10 @@ def _store(path: str, planned: FileUnits) -> None:
         "units": [[u.kind, u.start, u.end, u.num_rows] for u in planned.units],
         "schema": base64.b64encode(planned.schema.serialize().to_pybytes()).decode(),
     }
-    tmp = f"{path}.{os.getpid()}.{id(planned)}.tmp"
     try:
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        with open(tmp, "w", encoding="utf-8") as f:
-            json.dump(data, f)
-        os.replace(tmp, path)
+        write_atomically(path, json.dumps(data))
     except OSError:  # a read-only cache only costs the next run a re-plan
-        try:
-            os.remove(tmp)
-        except OSError:
-            pass
+        pass
 
 
 def plan_file(reader: Reader, source: DataSource) -> FileUnits:

@@ -74,3 +74,17 @@ def test_a_script_that_exits_at_once_still_leaves_a_complete_cache(tmp_path: Pat
     cached = Path(out.stdout.strip())
     assert cached.exists()
     assert pa.ipc.open_stream(pa.memory_map(str(cached))).read_all().num_rows == ROWS
+
+
+def test_a_row_count_that_differs_from_the_metadata_never_reaches_the_cache(tmp_path: Path) -> None:
+    """The source changed while it was read: the error is raised and the file is not published, so the next
+    load converts again instead of serving a wrong file."""
+    from crucible_torch.arrow.files import RowCountError
+    from crucible_torch.datasets.preparing import PreparingTable
+
+    path = tmp_path / "prepared" / "train.arrow"
+    table = pa.table({"id": list(range(5))})
+    preparing = PreparingTable(path, table.schema, 10, iter([table]))
+    with pytest.raises(RowCountError, match="wrote 5 rows but the source metadata said 10"):
+        preparing.wait()
+    assert not path.exists() and list(path.parent.iterdir()) == []
