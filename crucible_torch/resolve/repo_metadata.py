@@ -24,8 +24,8 @@ from typing import Any
 import yaml
 
 from ..errors import DatasetCardError
-from .file_listing import is_remote_url
 from ..hub.naming import unsafe_component_reason, unsafe_relative_reason
+from .file_listing import is_remote_url
 
 __all__ = [
     "MetadataConfig",
