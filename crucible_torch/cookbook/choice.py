@@ -37,10 +37,10 @@ def _choices(value: Any, column: str) -> tuple[str, ...]:
 
 
 def listed(row: Mapping[str, Any]) -> MultipleChoice:
-    """``choices``/``options`` list plus ``answer_index``, else ``answer`` (index or letter), else ``answer_letter``."""
+    """``choices``/``options`` list plus ``answer_index``, else ``answer_letter``, else ``answer`` (index or letter)."""
     column = "choices" if row.get("choices") is not None else "options"
     choices = _choices(field(row, column), column)
-    answer = field(row, "answer_index", "answer", "answer_letter")
+    answer = field(row, "answer_index", "answer_letter", "answer")
     used = ("question", column, "answer_index", "answer", "answer_letter")
     return MultipleChoice(text(row, "question"), choices, letter_index(answer, len(choices)), rest(row, used))
 

@@ -8,6 +8,7 @@ read batch by batch and written streaming, atomically: a crash leaves no file th
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -45,7 +46,8 @@ def split_fingerprint(source: DatasetSource, resolved: ResolvedConfig, split: st
             resolved.config_name,
             resolved.builder,
             sorted((k, repr(v)) for k, v in resolved.builder_kwargs.items()),
-            features.to_dict() if features is not None else None,
+            # As JSON text: a deeply nested schema (Arena's content-part lists) is past hash_object's depth.
+            json.dumps(features.to_dict(), sort_keys=True) if features is not None else None,
             source.identity(resolved.splits[split]),
         )
     )

@@ -13,7 +13,10 @@ parquet export) gets it in ``root/<owner>/<name>@refs%2Fconvert%2Fparquet/``, th
 
 from __future__ import annotations
 
+import csv
+import datetime
 import gzip
+import io
 import json
 import os
 import random
@@ -134,19 +137,34 @@ def _pattern(config: ConfigSpec, split: str) -> str:
     return head.format(config=config.name, split=split, split_dir=split, part="*") + ("*" if sharded else "")
 
 
-def _encode(path: str, rows: list[dict[str, Any]], features: Features, row_groups: int) -> tuple[bytes, int]:
+def _isoformat(value: Any) -> str:
+    """Dates and times in JSON as ISO 8601 text, which JSON readers infer back as timestamps."""
+    if isinstance(value, (datetime.date, datetime.datetime)):
+        return value.isoformat()
+    raise TypeError(f"sample rows hold a {type(value).__name__}, which JSON cannot store")
+
+
+def _encode(path: str, rows: list[dict[str, Any]], config: ConfigSpec) -> tuple[bytes, int]:
     """File bytes for ``rows`` by extension, and the Arrow size of the rows (``dataset_info`` ``num_bytes``)."""
-    table = pa.Table.from_pylist(rows, schema=features.arrow_schema)
+    table = pa.Table.from_pylist(rows, schema=config.features.arrow_schema)
     if path.endswith(".parquet"):
         sink = pa.BufferOutputStream()
-        pq.write_table(table, sink, row_group_size=max(1, -(-len(rows) // row_groups)))
+        pq.write_table(table, sink, row_group_size=max(1, -(-len(rows) // config.row_groups)))
         return sink.getvalue().to_pybytes(), table.nbytes
-    lines = "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows).encode()
+    if path.endswith(".csv"):
+        out = io.StringIO()
+        writer = csv.DictWriter(out, fieldnames=list(config.features), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+        return out.getvalue().encode(), table.nbytes
+    if path.endswith(".json") and config.json_document:
+        return json.dumps(rows, ensure_ascii=False, indent=1, default=_isoformat).encode(), table.nbytes
+    lines = "".join(json.dumps(row, ensure_ascii=False, default=_isoformat) + "\n" for row in rows).encode()
     if path.endswith(".jsonl.gz"):
         return gzip.compress(lines, mtime=0), table.nbytes
-    if path.endswith(".jsonl"):
+    if path.endswith((".jsonl", ".json")):
         return lines, table.nbytes
-    raise ValueError(f"sample spec file {path!r}: no writer for this extension (parquet, jsonl, jsonl.gz)")
+    raise ValueError(f"sample spec file {path!r}: no writer for this extension (parquet, csv, json, jsonl, jsonl.gz)")
 
 
 def _readme(spec: RepoSpec, infos: list[dict[str, Any]]) -> bytes:
@@ -187,7 +205,7 @@ def _build_repo(root: Path, spec: RepoSpec, scale: float, seed: int) -> SampleRe
             rows = [config.row(rng, i) for i in range(layout[-1][1].stop)]
             num_bytes = 0
             for rel, span in layout:
-                data, nbytes = _encode(rel, rows[span.start : span.stop], config.features, config.row_groups)
+                data, nbytes = _encode(rel, rows[span.start : span.stop], config)
                 files[data_dir / rel] = data
                 num_bytes += nbytes
                 download_size += len(data)

@@ -33,7 +33,8 @@ class ConfigSpec:
 
     ``path`` is formatted with ``config``, ``split``, ``split_dir`` (``partial-{split}`` for splits in
     ``partial``), ``shard``, ``num_shards`` and ``part``. A split is written as ``shards`` files, or one file per
-    entry of ``parts`` when given; each parquet file gets ``row_groups`` row groups.
+    entry of ``parts`` when given; each parquet file gets ``row_groups`` row groups. ``.json`` files are JSON
+    Lines unless ``json_document`` (one top-level array).
     """
 
     name: str
@@ -45,6 +46,7 @@ class ConfigSpec:
     parts: tuple[str, ...] = ()
     row_groups: int = 1
     partial: tuple[str, ...] = ()
+    json_document: bool = False
 
 
 @dataclass(frozen=True)
@@ -81,7 +83,10 @@ def _vlm_repo(repo_id: str, names: tuple[str, ...], train: int, test: int, prett
 
 
 def sample_specs() -> list[RepoSpec]:
-    """Every sample repo, in a stable order."""
+    """Every sample repo, in a stable order: the recipes' datasets, then the benchmarks and the rest of the
+    cookbook registry (:mod:`~crucible_torch.testing.sample_benchmark_specs`)."""
+    from .sample_benchmark_specs import benchmark_specs  # that module builds on this one's spec types
+
     gsm8k = Features({"question": S, "answer": S})
     hendrycks = Features({"problem": S, "level": S, "type": S, "solution": S})
     return [
@@ -338,4 +343,5 @@ def sample_specs() -> list[RepoSpec]:
             revision=PARQUET_REVISION,
             extra_files=lambda rng: {"LICENSE": b"Creative Commons Attribution 4.0 International\n"},
         ),
+        *benchmark_specs(),
     ]
