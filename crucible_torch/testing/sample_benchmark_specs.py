@@ -93,7 +93,7 @@ def benchmark_specs() -> list[RepoSpec]:
             (
                 ConfigSpec("all", mmlu_all, MCQ, partial(rows.mmlu, "all"), PER_CONFIG),
                 *(
-                    ConfigSpec(s, {"test": 4, "validation": 2, "dev": 2}, MCQ, partial(rows.mmlu, s), PER_CONFIG)
+                    ConfigSpec(s, {"test": 4, "validation": 3, "dev": 2}, MCQ, partial(rows.mmlu, s), PER_CONFIG)
                     for s in MMLU_SUBJECTS
                 ),
             ),
@@ -107,7 +107,7 @@ def benchmark_specs() -> list[RepoSpec]:
         RepoSpec(
             "ceval/ceval-exam",
             tuple(
-                ConfigSpec(s, {"test": 2, "val": 3, "dev": 2}, ceval_features, rows.ceval, PER_CONFIG)
+                ConfigSpec(s, {"test": 4, "val": 3, "dev": 2}, ceval_features, rows.ceval, PER_CONFIG)
                 for s in CEVAL_SUBJECTS
             ),
             {"license": "cc-by-nc-sa-4.0", "language": ["zh"], "pretty_name": "C-Eval"},

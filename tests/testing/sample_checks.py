@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import gzip
 import json
 from pathlib import Path
@@ -21,9 +22,15 @@ def data_dir(repo: SampleRepo) -> Path:
 def read_file(path: Path) -> list[dict[str, Any]]:
     if path.name.endswith(".parquet"):
         return pq.read_table(path).to_pylist()
+    if path.name.endswith(".csv"):
+        with open(path, newline="", encoding="utf-8") as f:
+            return list(csv.DictReader(f))
     opener = gzip.open if path.name.endswith(".gz") else open
     with opener(path, "rt", encoding="utf-8") as f:
-        return [json.loads(line) for line in f if line.strip()]
+        content = f.read()
+    if content.startswith("["):  # one JSON document
+        return json.loads(content)
+    return [json.loads(line) for line in content.splitlines() if line.strip()]
 
 
 def read_rows(repo: SampleRepo, config: str, split: str) -> list[dict[str, Any]]:

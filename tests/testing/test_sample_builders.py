@@ -97,7 +97,7 @@ def test_every_repo_matches_its_descriptor_and_card(repos: dict[str, SampleRepo]
                         if fnmatch.fnmatch(p.relative_to(repo.path).as_posix(), entry["path"])
                     )
                     assert matched == sorted(files)
-    assert {r.repo_id for r in repos.values() if r.gated} == {"Anthropic/hh-rlhf"}
+    assert {r.repo_id for r in repos.values() if r.gated} == {"Anthropic/hh-rlhf", "Idavidrein/gpqa"}
     assert sum("dataset_info" in card(r) for r in repos.values()) >= 10
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from dataset_summary import summarize
+from dataset_summary import sampled_configs, summarize
 
 import crucible_torch as ct
 from crucible_torch.testing import SampleHub
@@ -69,7 +69,8 @@ def test_datasets_agrees_with_descriptor_and_crucible(hub: SampleHub, reference:
     theirs = reference[_key(repo_id, kwargs)]
     assert "error" not in theirs, f"`datasets` could not load {repo_id} from the sample Hub: {theirs['error']}"
     assert theirs["configs"] == list(repo.configs)
-    for config, splits in repo.configs.items():
+    for config in sampled_configs(list(repo.configs)):
+        splits = repo.configs[config]
         assert list(theirs["splits"][config]) == list(splits)
         assert {s: v["rows"] for s, v in theirs["splits"][config].items()} == splits
         assert all(v["features"] == repo.features[config].to_dict() for v in theirs["splits"][config].values())
