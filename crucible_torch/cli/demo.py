@@ -1,9 +1,10 @@
-"""``make demo``: the main job end to end on the embedded default.
+"""``make demo``: every dataset of the cookbook registry, loaded over HTTP and read through a DataLoader.
 
-It starts the project's Hub-protocol server on the cookbook-shaped sample repos (``crucible_torch.testing``),
-points the client at it, loads every repo with ``load_dataset`` over real HTTP (downloads and preparation
-show progress bars on a terminal), then pulls shuffled batches through a DataLoader with workers: chat SFT
-rows, math rows, and images decoded by torchvision. ``--endpoint URL`` runs the same loads against any Hub.
+Without ``--endpoint`` it serves the bundled sample repos (``crucible_torch.testing``) on a local Hub and points
+the client at it; with ``--endpoint URL`` it does the same against any Hub (a mirror, or huggingface.co). For
+each entry it prints one table row: dataset, config, split, rows, features, the first normalised example
+(shortened) and rows/s through ``DataLoader(num_workers=2)`` (streamed for the streaming entries). A dataset that
+fails to load gets its error in the row; the others still run.
 """
 
 from __future__ import annotations
@@ -11,104 +12,102 @@ from __future__ import annotations
 import os
 import tempfile
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import torch
 
-from ..load import get_dataset_config_names, load_dataset
+from .. import cookbook
+from ..cookbook.loader import EXAMPLE
 
-DEMO_SCALE = 20  # sample repos at 20x their test size, so the throughput lines measure more than worker start-up
-
-# What the cookbook loads (repo, config, split), for runs against a real Hub with --endpoint.
-COOKBOOK_LOADS = [
-    ("openai/gsm8k", "main", "train"),
-    ("HuggingFaceH4/MATH-500", None, "test"),
-    ("HuggingFaceH4/no_robots", None, "train"),
-    ("dpdl-benchmark/caltech101", None, "train"),
-]
+DEMO_SCALE = 4  # sample repos at 4x their test size: small enough to build in seconds, big enough to stream
+COLUMNS = (("dataset", 22), ("config", 16), ("split", 10), ("rows", 7), ("features", 34), ("first example", 58))
 
 
-def _describe(name: str, ds: Any) -> None:
-    columns = ", ".join(f"{c}: {type(f).__name__}" for c, f in ds.features.items())
-    print(f"    {name}: {ds.num_rows} rows  [{columns}]")
+def _short(text: str, width: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 3] + "..."
 
 
-def _throughput(title: str, ds: Any, num_workers: int, batch_size: int) -> None:
-    loader = torch.utils.data.DataLoader(
-        ds, batch_size=batch_size, shuffle=True, num_workers=num_workers, collate_fn=ds.collate_fn
-    )
+def _rows_per_second(ds: Any, streaming: bool, num_workers: int, batch_size: int) -> tuple[int, float]:
+    """Rows read through a DataLoader with workers, and the rate (start-up of the workers included)."""
+    if streaming:
+        loader = torch.utils.data.DataLoader(ds.batch(batch_size), batch_size=None, num_workers=num_workers)
+    else:
+        loader = torch.utils.data.DataLoader(
+            ds, batch_size=batch_size, shuffle=True, num_workers=num_workers, collate_fn=ds.collate_fn
+        )
     start = time.perf_counter()
-    rows = 0
-    first = None
-    for batch in loader:
-        first = first or batch
-        rows += len(next(iter(batch.values())))
-    elapsed = time.perf_counter() - start
-    shapes = {k: tuple(v.shape) if isinstance(v, torch.Tensor) else type(v).__name__ for k, v in first.items()}
-    print(
-        f"  {title}: {rows} rows in {elapsed:.2f}s ({rows / elapsed:,.0f} rows/s, {num_workers} workers); "
-        f"batch {shapes}"
-    )
+    rows = sum(len(next(iter(batch.values()))) for batch in loader)
+    return rows, rows / max(time.perf_counter() - start, 1e-9)
 
 
-def _load_all(repos: Iterable[Any]) -> dict[str, Any]:
-    loaded = {}
-    for repo in repos:
-        configs = get_dataset_config_names(repo.repo_id, token=repo.token)
-        print(f"  {repo.repo_id}: configs {configs}{' (gated, token given)' if repo.gated else ''}")
-        for config in configs:
-            name = config if len(configs) > 1 else None
-            splits = load_dataset(repo.repo_id, name, token=repo.token)
-            for split, ds in splits.items():
-                _describe(f"{config}/{split}", ds)
-            loaded[(repo.repo_id, config)] = splits
-    return loaded
+def _table_row(entry: cookbook.DatasetEntry, num_workers: int, batch_size: int, token: str | None) -> list[str]:
+    config = "+".join(entry.concat.get(entry.default_split, ())) if entry.concat else entry.default_config or ""
+    cells = [entry.name, _short(config, 16), entry.default_split]
+    try:
+        raw = cookbook.load(entry.name, normalise=False, token=token)
+        typed = cookbook.load(entry.name, token=token) if entry.normaliser else raw
+        features = ", ".join(raw.features or {}) if raw.features else "?"
+        first = next(iter(typed))
+        example = first[EXAMPLE] if EXAMPLE in first else first
+        rows, rate = _rows_per_second(typed, entry.streaming, num_workers, batch_size)
+    except Exception as err:  # noqa: BLE001 - one dataset's failure is reported in its row, the table goes on
+        return [*cells, "-", "-", _short(f"error: {type(err).__name__}: {err}", 58), "-"]
+    count = f"{rows}" if entry.streaming else f"{len(raw)}"
+    shown = repr(example) if not isinstance(example, dict) else repr({k: example[k] for k in list(example)[:3]})
+    kind = " (streamed)" if entry.streaming else ""
+    return [*cells, count, _short(features, 34), _short(shown, 58), f"{rate:,.0f}{kind}"]
 
 
-def _sample_hub_demo(num_workers: int, batch_size: int) -> int:
-    from ..testing import sample_hub_server
-    from ..transforms.presets import classification
+def _print_table(entries: Iterable[cookbook.DatasetEntry], num_workers: int, batch_size: int, token: str | None) -> int:
+    header = [name.ljust(width) for name, width in COLUMNS] + [f"rows/s ({num_workers} workers)"]
+    print(" ".join(header))
+    failed = 0
+    for entry in entries:
+        row = _table_row(entry, num_workers, batch_size, token)
+        failed += row[3] == "-"
+        print(" ".join(cell.ljust(width) for cell, (_, width) in zip(row, COLUMNS)) + " " + row[-1], flush=True)
+    return failed
 
+
+def _entries(only: Sequence[str] | None) -> list[cookbook.DatasetEntry]:
+    return [cookbook.info(name) for name in (only or cookbook.list())]
+
+
+def run_demo(
+    endpoint: str | None = None,
+    num_workers: int = 2,
+    batch_size: int = 32,
+    *,
+    scale: float = DEMO_SCALE,
+    only: Sequence[str] | None = None,
+    token: str | None = None,
+) -> int:
+    """Print the registry table against the bundled sample Hub, or against ``endpoint``; exit status 1 if any
+    dataset failed."""
+    entries = _entries(only)
+    if endpoint:
+        os.environ["HF_ENDPOINT"] = endpoint.rstrip("/")
+        print(f"Hub at {os.environ['HF_ENDPOINT']}: {len(entries)} registered datasets\n")
+        return int(_print_table(entries, num_workers, batch_size, token) > 0)
+    from ..testing import SAMPLE_TOKEN, sample_hub_server
+
+    saved = os.environ.get("CRUCIBLE_TORCH_CACHE")
     with tempfile.TemporaryDirectory(prefix="crucible-demo-") as tmp:
         os.environ["CRUCIBLE_TORCH_CACHE"] = os.path.join(tmp, "prepared")
-        with sample_hub_server(os.path.join(tmp, "repos"), scale=DEMO_SCALE, fresh_cache=True) as hub:
-            print(f"Local Hub mirror at {hub.url} serving {len(hub.repos)} cookbook-shaped repos\n")
-            start = time.perf_counter()
-            loaded = _load_all(hub.repos.values())
-            print(
-                f"\nLoaded {len(loaded)} configs in {time.perf_counter() - start:.1f}s with "
-                f"{hub.server.count()} HTTP requests ({hub.server.count('HEAD')} HEAD)\n"
-            )
-            chat = loaded[("allenai/tulu-3-sft-mixture", "default")]["train"].shuffle(seed=0)
-            math = loaded[("openai/gsm8k", "main")]["train"].shuffle(seed=0)
-            images = loaded[("dpdl-benchmark/caltech101", "default")]["train"]
-            images = images.with_transform({"image": classification(train=True, size=64, seed=0)})
-            _throughput("chat SFT (tulu messages)", chat, num_workers, batch_size)
-            _throughput("math RL (gsm8k)", math, num_workers, batch_size)
-            _throughput("VLM images (caltech101, decode+crop 64)", images, num_workers, batch_size)
-            before = hub.server.count()
-            again = load_dataset("openai/gsm8k", "main", split="train")
-            print(
-                f"\nReloading gsm8k/main: {again.num_rows} rows, {hub.server.count() - before} HTTP requests "
-                "(the repo-info call; listing, files and prepared Arrow come from the cache)"
-            )
-    return 0
-
-
-def _endpoint_demo(endpoint: str, num_workers: int, batch_size: int) -> int:
-    os.environ["HF_ENDPOINT"] = endpoint.rstrip("/")
-    for repo_id, config, split in COOKBOOK_LOADS:
-        ds = load_dataset(repo_id, config, split=split)
-        print(f"  {repo_id} [{config or 'default'}]")
-        _describe(split, ds)
-        text_only = ds.select_columns([c for c, f in ds.features.items() if type(f).__name__ != "Image"])
-        _throughput(repo_id, text_only.shuffle(seed=0), num_workers, batch_size)
-    return 0
-
-
-def run_demo(endpoint: str | None = None, num_workers: int = 2, batch_size: int = 32) -> int:
-    """Run the demo against the embedded sample mirror, or against ``endpoint``."""
-    if endpoint:
-        return _endpoint_demo(endpoint, num_workers, batch_size)
-    return _sample_hub_demo(num_workers, batch_size)
+        try:
+            with sample_hub_server(os.path.join(tmp, "repos"), scale=scale, fresh_cache=True) as hub:
+                print(f"Sample Hub at {hub.url}: {len(hub.repos)} repos in the layouts of the cookbook's datasets\n")
+                start = time.perf_counter()
+                failed = _print_table(entries, num_workers, batch_size, token or SAMPLE_TOKEN)
+                print(
+                    f"\n{len(entries)} datasets in {time.perf_counter() - start:.1f}s over {hub.server.count()} "
+                    "HTTP requests (rows/s includes DataLoader worker start-up)"
+                )
+        finally:
+            if saved is None:
+                os.environ.pop("CRUCIBLE_TORCH_CACHE", None)
+            else:
+                os.environ["CRUCIBLE_TORCH_CACHE"] = saved
+    return int(failed > 0)

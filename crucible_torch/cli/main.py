@@ -13,7 +13,14 @@ from collections.abc import Sequence
 def _cmd_demo(args: argparse.Namespace) -> int:
     from .demo import run_demo
 
-    return run_demo(endpoint=args.endpoint, num_workers=args.workers, batch_size=args.batch_size)
+    return run_demo(
+        endpoint=args.endpoint,
+        num_workers=args.workers,
+        batch_size=args.batch_size,
+        scale=args.scale,
+        only=args.only or None,
+        token=args.token,
+    )
 
 
 def _cmd_download(args: argparse.Namespace) -> int:
@@ -88,10 +95,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="crucible-torch", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
 
-    demo = sub.add_parser("demo", help="load the cookbook-shaped sample repos through a local Hub mirror")
-    demo.add_argument("--endpoint", help="run against this Hub instead of the embedded sample mirror")
+    demo = sub.add_parser("demo", help="every cookbook registry dataset over HTTP: one table row each, with rows/s")
+    demo.add_argument("--endpoint", help="run against this Hub instead of the bundled sample repos")
     demo.add_argument("--workers", type=int, default=2)
     demo.add_argument("--batch-size", type=int, default=32)
+    demo.add_argument("--scale", type=float, default=4, help="sample repo size multiplier (without --endpoint)")
+    demo.add_argument("--only", action="append", default=[], metavar="NAME", help="only this registry entry")
+    demo.add_argument("--token", help="Hub token for the gated datasets (default: HF_TOKEN)")
     demo.set_defaults(func=_cmd_demo)
 
     download = sub.add_parser("download", help="download a repo snapshot into the huggingface_hub cache")
