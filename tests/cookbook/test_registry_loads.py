@@ -5,6 +5,7 @@ typed example (the first, the last, and every row through a DataLoader with work
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 import pytest
 import torch
@@ -114,3 +115,22 @@ def test_bad_names_configs_and_splits_are_explained(hub: SampleHub) -> None:
         cookbook.load("gsm8k", config="mian")
     with pytest.raises(ValueError, match="train"):
         cookbook.load("gsm8k", split="validation")
+
+
+def test_malformed_row_names_dataset_split_and_row(tmp_path: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from crucible_torch.testing import hub_server
+
+    rows = [{"question": f"q{i}", "answer": f"step\n#### {i}"} for i in range(5)]
+    rows[3]["answer"] = "the marker is missing"
+    (tmp_path / "openai" / "gsm8k" / "main").mkdir(parents=True)
+    pq.write_table(pa.Table.from_pylist(rows), tmp_path / "openai" / "gsm8k" / "main" / "train-00000-of-00001.parquet")
+    card = "---\nconfigs:\n- config_name: main\n  data_files:\n  - split: train\n    path: main/train-*\n---\n"
+    (tmp_path / "openai" / "gsm8k" / "README.md").write_text(card)
+    with hub_server(tmp_path, fresh_cache=True):
+        ds = cookbook.load("gsm8k").shuffle(seed=1)
+        assert len(ds) == 5
+        with pytest.raises(cookbook.RowError, match=r"gsm8k \[main\] split 'train', row 3: expected the answer"):
+            list(ds)
