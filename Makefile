@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-all bench lint venv clean
+.PHONY: demo test test-all compat bench lint venv clean
 
 venv: $(STAMP)
 
@@ -21,8 +21,18 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
+# The drop-in test against the real tinker-cookbook: its pinned set goes into a side directory (see
+# tests/compat/requirements-cookbook.txt for why not into the venv), then its own batches are compared.
+COMPAT_SITE := $(VENV)/cookbook-compat
+$(COMPAT_SITE)/.installed: tests/compat/requirements-cookbook.txt | $(STAMP)
+	$(BIN)/pip install -q --no-deps --target $(COMPAT_SITE) -r tests/compat/requirements-cookbook.txt
+	touch $@
+
+compat: $(COMPAT_SITE)/.installed
+	$(BIN)/python -m pytest -q -p no:cacheprovider -m compat tests/compat
+
 test-all: $(STAMP)
-	$(BIN)/python -m pytest -q -p no:cacheprovider -m ''
+	$(BIN)/python -m pytest -q -p no:cacheprovider -m 'not compat'
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.run_all
