@@ -35,3 +35,29 @@ def test_streaming_example_counts_batches() -> None:
 def test_vlm_example_decodes_images(name: str) -> None:
     out = _run(name)
     assert "train batch: (8, 3, 64, 64)" in out and "VLM row:" in out and " RGB " in out
+
+
+def test_math_rl_prompts_decontaminate_against_math500() -> None:
+    out = _run("math_rl_prompts.py")
+    dropped = re.search(r"hendrycks_math: (\d+) train problems, (\d+) also in MATH-500 dropped", out)
+    assert dropped and 0 < int(dropped[2]) < int(dropped[1])
+    assert re.search(r"gsm8k: \d+ problems; first answer (-?\d+) \(value \1\)", out)
+
+
+def test_dpo_pairs_batches_every_pair() -> None:
+    out = _run("dpo_pairs.py")
+    pairs, batches = map(int, re.search(r"hh-rlhf: (\d+) pairs in (\d+) batches", out).groups())
+    assert batches == -(-pairs // 16)
+
+
+def test_streaming_sft_resumes_with_the_same_batches() -> None:
+    out = _run("streaming_sft.py")
+    firsts = re.findall(r"epoch \d: \d+ batches of 16, first: (.*)", out)
+    assert len(firsts) == 2 and firsts[0] != firsts[1], "set_epoch reshuffles"
+    assert "resumed after 3 batches" in out and "same as the uninterrupted run: True" in out
+
+
+def test_vlm_few_shot_samples_per_class() -> None:
+    out = _run("vlm_few_shot.py")
+    assert "after 2 per class over 10 classes" in out and "batch: (8, 3, 64, 64) torch.float32" in out
+    assert not re.search(r"class_\d", out)
