@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,9 +23,13 @@ from ..arrow.table import ArrowTable
 from ..config import data_cache_dir
 from ..features import Features, cast_table_to_features
 from ..formats import LocalSource, get_reader, read_files, unify_schemas
+from ..formats.folder import FOLDER_BUILDERS
+from ..formats.webdataset import infer_features as infer_webdataset_features
 from ..hub.naming import safe_path_component
 from ..hub.progress import progress_bar
+from ..resolve.archives import local_data_files
 from ..resolve.data_files import ResolvedConfig
+from ..resolve.folder import resolve_folder
 from ..resolve.sources import DatasetSource
 from ..resolve.split_spec import parse_split
 from ..runtime.prefetch import prefetched
@@ -59,7 +63,11 @@ def split_fingerprint(source: DatasetSource, resolved: ResolvedConfig, split: st
 def _converted_batches(
     resolved: ResolvedConfig, sources: list[LocalSource], features: Features | None
 ) -> Iterator[pa.Table]:
-    reader = get_reader(resolved.builder, **resolved.builder_kwargs)
+    """The split's files as tables, cast to ``features`` (also given to the reader, which may need them)."""
+    kwargs = dict(resolved.builder_kwargs)
+    if features is not None and resolved.builder == "webdataset":
+        kwargs["features"] = features
+    reader = get_reader(resolved.builder, **kwargs)
     for _, batch in read_files(reader, sources):
         table = pa.Table.from_batches([batch])
         yield cast_table_to_features(table, features) if features is not None else table
@@ -73,11 +81,13 @@ def prepare_split(
     cache_dir: str | os.PathLike | None = None,
     keep_in_memory: bool = False,
     force: bool = False,
+    rows: Callable[[str], pa.Table] | None = None,
 ) -> Dataset:
     """The split as a Dataset, converting its files into the cache on first use.
 
     Parquet splits (whose length and schema the footers give) are converted in the background: the Dataset is
     returned at once, rows are served as chunks land, and operations that need the whole file wait for it.
+    ``rows(split)``, when given, builds the split's rows instead of its files (an imagefolder's paths).
     """
     fingerprint = split_fingerprint(source, resolved, split, features)
     names = (
@@ -86,7 +96,11 @@ def prepare_split(
         fingerprint,
     )
     path = data_cache_dir(cache_dir).joinpath(*names, f"{safe_path_component(split, 'split name')}.arrow")
-    if force or not path.exists():
+    if (force or not path.exists()) and rows is not None:
+        schema = features.arrow_schema if features is not None else None
+        write_tables(path, iter([rows(split)]), schema, schema_of_first=_with_features)
+        table = None
+    elif force or not path.exists():
         table = _convert(source, resolved, split, features, path, background=not keep_in_memory)
     else:
         table = None
@@ -120,9 +134,7 @@ def _convert(
     source: DatasetSource, resolved: ResolvedConfig, split: str, features: Features | None, path: Path, background: bool
 ) -> PreparingTable | None:
     """Write the split's Arrow file: in the background when its shape is known upfront, else right here."""
-    files = resolved.splits[split]
-    names = [f if os.path.isabs(f) else f"{source.where}/{f}" for f in files]
-    sources = [LocalSource(p, n) for p, n in zip(source.local_paths(files), names)]
+    sources = [LocalSource(f.path, f.name) for f in local_data_files(source, resolved.builder, resolved.splits[split])]
     shape = _known_shape(resolved, sources, features) if background else None
     bar = progress_bar(total=shape[1] if shape else None, desc=f"Generating {split} split", unit=" examples")
     tables = prefetched(_converted_batches(resolved, sources, features))
@@ -139,6 +151,13 @@ def _counted(tables: Iterator[pa.Table], bar: Any) -> Iterator[pa.Table]:
     for table in tables:
         bar.update(table.num_rows)
         yield table
+
+
+def _webdataset_features(source: DatasetSource, resolved: ResolvedConfig) -> Features:
+    """Features inferred from the first shard of the last split, as `datasets` infers them (downloads it)."""
+    last = list(resolved.splits.values())[-1]
+    (shard,) = local_data_files(source, resolved.builder, last[:1])
+    return infer_webdataset_features(LocalSource(shard.path, shard.name))
 
 
 def _closing(tables: Iterator[pa.Table], bar: Any) -> Iterator[pa.Table]:
@@ -167,6 +186,12 @@ def load_prepared(
     (``train[:10%]+test``) as one `Dataset`. Only the splits named are prepared."""
     spec = parse_split(split) if split is not None else None
     names = spec.resolve_names(list(resolved.splits)) if spec is not None else list(resolved.splits)
+    rows = None
+    if resolved.builder in FOLDER_BUILDERS:
+        folder = resolve_folder(source, resolved, names, features)
+        features, rows = folder.features, folder.rows
+    elif resolved.builder == "webdataset" and features is None:
+        features = _webdataset_features(source, resolved)
     prepared = {
         s: prepare_split(
             source,
@@ -176,6 +201,7 @@ def load_prepared(
             cache_dir,
             keep_in_memory,
             force=force,
+            rows=rows,
         )
         for s in names
     }

@@ -24,9 +24,10 @@ from .reader import WHOLE_FILE, Reader, ReadUnit, SourceLike
 from .schema import align_batch, unify_schemas
 from .source import DataSource, LocalSource, as_source
 from .text import TextReader
+from .webdataset import WebDatasetReader
 
 READERS: dict[str, type[Reader]] = {
-    reader.name: reader for reader in (ParquetReader, ArrowReader, JsonReader, CsvReader, TextReader)
+    reader.name: reader for reader in (ParquetReader, ArrowReader, JsonReader, CsvReader, TextReader, WebDatasetReader)
 }
 
 
@@ -98,6 +99,7 @@ __all__ = [
     "ReadUnit",
     "Reader",
     "TextReader",
+    "WebDatasetReader",
     "align_batch",
     "as_source",
     "get_reader",

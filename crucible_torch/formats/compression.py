@@ -93,6 +93,13 @@ def _decompressor(raw: BinaryIO, compression: str) -> BinaryIO:
     return pa.CompressedInputStream(pa.PythonFile(raw, mode="r"), "zstd")  # type: ignore[return-value]
 
 
+def decompress_bytes(data: bytes, compression: str, name: str) -> bytes:
+    """The decompressed content of an in-memory ``compression`` stream (``name`` is what errors call it)."""
+    raw = io.BytesIO(data)
+    with io.BufferedReader(_DecompressedFile(raw, _decompressor(raw, compression), name, compression)) as f:
+        return f.read()
+
+
 def open_decompressed(source: DataSource) -> BinaryIO:
     """Open ``source`` for reading its decompressed bytes.
 

@@ -60,6 +60,8 @@ class Reader(ABC):
     """
 
     name: ClassVar[str]
+    #: True when `units` reads the file (not just its metadata) to count rows, so planning it is worth caching.
+    units_from_scan: ClassVar[bool] = False
 
     def __init__(self, *, features: Any = None) -> None:
         self.target_schema = target_schema_of(features)

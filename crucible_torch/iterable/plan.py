@@ -137,7 +137,7 @@ def plan_file(reader: Reader, source: DataSource) -> FileUnits:
     units = list(reader.units(source))
     counted = _count_units(reader, source, units)
     planned = FileUnits(tuple(counted), reader.read_schema(source))
-    if counted != units:
+    if counted != units or reader.units_from_scan:
         _store(path, planned)
     return planned
 

@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from crucible_torch.errors import DataFilesNotFoundError
+from crucible_torch.formats.media import PIL_IMAGE
 
 __all__ = [
     "ALLOWED_EXTENSIONS",
@@ -26,11 +27,7 @@ __all__ = [
     "infer_builder",
 ]
 
-_IMAGE = (
-    "blp bmp dib bufr cur pcx dcx dds ps eps fit fits fli flc ftc ftu gbr gif grib png apng jp2 j2k jpc "
-    "jpf jpx j2c icns ico im iim tif tiff jfif jpe jpg jpeg msp pcd pxr pbm pgm ppm pnm psd bw rgb rgba sgi "
-    "ras tga icb vda vst webp wmf emf xbm xpm"
-)
+_IMAGE = " ".join(PIL_IMAGE)
 _AUDIO = (
     "aiff au avr caf flac htk svx mat4 mat5 mpc2k ogg paf pvf raw rf64 sd2 sds ircam voc w64 wav nist "
     "wavex wve xi mp3 opus 3gp 3g2 asf flv m4v webm f4v wmv wma ogm mxf nut"
@@ -100,7 +97,31 @@ def has_allowed_extension(path: str) -> bool:
     return any(f".{suffix}" in ALLOWED_EXTENSIONS for suffix in _basename(path).split(".")[1:])
 
 
-def _infer_one(files: Iterable[str]) -> tuple[str | None, dict[str, Any]]:
+ARCHIVES_FOR_INFERENCE = 10
+
+
+def _infer_in_archives(
+    files: Iterable[str], archive_members: Callable[[str], list[str]]
+) -> tuple[str | None, dict[str, Any]]:
+    """The builder of the most common extension inside the first ten ``.zip`` files (no tie rules, as datasets)."""
+    zips = [path for path in files if path.endswith(".zip")][:ARCHIVES_FOR_INFERENCE]
+    votes = Counter(
+        f".{suffix.lower()}"
+        for archive in zips
+        for member in archive_members(archive)
+        for suffix in _basename(member).split(".")[1:]
+    )
+    if votes:
+        ext = votes.most_common(1)[0][0]
+        if ext in EXTENSION_TO_BUILDER:
+            return EXTENSION_TO_BUILDER[ext], dict(_DEFAULT_KWARGS.get(ext, {}))
+    return None, {}
+
+
+def _infer_one(
+    files: Iterable[str], archive_members: Callable[[str], list[str]] | None = None
+) -> tuple[str | None, dict[str, Any]]:
+    files = list(files)
     votes = Counter(
         (f".{suffix.lower()}", _basename(path) in _ALL_METADATA_NAMES)
         for path in files
@@ -115,18 +136,22 @@ def _infer_one(files: Iterable[str]) -> tuple[str | None, dict[str, Any]]:
         if ext in EXTENSION_TO_BUILDER:
             return EXTENSION_TO_BUILDER[ext], dict(_DEFAULT_KWARGS.get(ext, {}))
         if ext == ".zip":
-            return "zip", {}
+            return _infer_in_archives(files, archive_members) if archive_members is not None else ("zip", {})
     return None, {}
 
 
-def infer_builder(splits: Mapping[str, list[str]], where: str = "") -> tuple[str, dict[str, Any]]:
+def infer_builder(
+    splits: Mapping[str, list[str]], where: str = "", archive_members: Callable[[str], list[str]] | None = None
+) -> tuple[str, dict[str, Any]]:
     """The builder name and its default kwargs (``sep`` for ``.tsv``) for resolved data files.
 
-    Every split must point to the same builder. Raises :class:`DataFilesNotFoundError` when no file has a
-    supported extension, and ``ValueError`` when splits disagree or the files are ``.zip`` archives.
+    Every split must point to the same builder. When ``.zip`` files win, the builder is that of the most
+    common extension inside them, listed by ``archive_members(file)``. Raises
+    :class:`DataFilesNotFoundError` when no file has a supported extension, and ``ValueError`` when splits
+    disagree or the files are ``.zip`` archives whose contents cannot be listed.
     """
     place = f" in {where}" if where else ""
-    per_split = {split: _infer_one(files) for split, files in splits.items()}
+    per_split = {split: _infer_one(files, archive_members) for split, files in splits.items()}
     choices = {(name, tuple(sorted(kw.items()))) for name, kw in per_split.values()}
     if len(choices) > 1:
         summary = {split: f"{name}{kw or ''}" for split, (name, kw) in per_split.items()}

@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 import posixpath
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -311,6 +311,7 @@ def resolve_config(
     *,
     dataset_name: str | None = None,
     where: str = "",
+    archive_members: Callable[[str], list[str]] | None = None,
 ) -> ResolvedConfig:
     """Choose a config and resolve its splits to files, the builder, its kwargs, features and split sizes.
 
@@ -345,7 +346,7 @@ def resolve_config(
             f"No data files{_at(where)} for split(s) {empty} of config {config_name!r}: {shown} match no "
             f"file with a supported extension{' under ' + repr(base) if base else ''}.{_script_hint(listing)}"
         )
-    builder, builder_kwargs = infer_builder(splits, where)
+    builder, builder_kwargs = infer_builder(splits, where, archive_members)
     if data_files is not None and not base:
         splits = resolve_patterns(listing, patterns, where=where)  # the user's patterns, unfiltered
     elif builder_filter:

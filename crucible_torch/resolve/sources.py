@@ -21,7 +21,7 @@ from .data_files import ResolvedConfig, config_names, resolve_config, resolve_lo
 from .file_listing import FILES_TO_IGNORE, FileListing, is_remote_url
 from .repo_metadata import read_card_data
 
-PACKAGED_BUILDERS = ("parquet", "json", "csv", "text", "arrow")
+PACKAGED_BUILDERS = ("parquet", "json", "csv", "text", "arrow", "webdataset", "imagefolder", "audiofolder")
 PARQUET_REVISION = "refs/convert/parquet"
 _REPO_ID = re.compile(r"^[\w.-]+(/[\w.-]+)?$")
 
@@ -54,7 +54,15 @@ class DatasetSource:
             data_files,
             dataset_name=self.dataset_name,
             where=self.where,
+            archive_members=self.archive_members,
         )
+
+    def archive_members(self, file: str) -> list[str]:
+        """The member names of an archive data file (a Hub file is downloaded first), to infer its builder."""
+        from ..formats.archive import archive_member_names
+
+        (path,) = self.local_paths([file])
+        return archive_member_names(path, file)
 
     @property
     def dataset_name(self) -> str | None:
