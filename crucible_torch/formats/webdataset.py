@@ -386,7 +386,8 @@ def infer_features(source: SourceLike) -> Features:
             if examples and example.keys() != examples[0].keys() - {KEY, URL}:
                 raise DataFileError(
                     f"sample {sample.key!r} has fields {sorted(example)} but the first sample has "
-                    f"{sorted(examples[0].keys() - {KEY, URL})}: the TAR archives of the dataset should be in WebDataset format",
+                    f"{sorted(examples[0].keys() - {KEY, URL})}: the TAR archives of the dataset should be in "
+                    "WebDataset format",
                     file=source.name,
                     byte_offset=sample.offset,
                     hint="members of one sample must be consecutive and share the key before the first dot",

@@ -12,11 +12,16 @@ from typing import Any
 from ..arrow.info import DatasetInfo
 from ..features import Features
 from ..formats import DataSource, LocalSource, get_reader
+from ..formats.folder import FOLDER_BUILDERS
+from ..formats.webdataset import infer_features as infer_webdataset_features
+from ..resolve.archives import stream_data_files
 from ..resolve.data_files import ResolvedConfig
+from ..resolve.folder import resolve_folder
 from ..resolve.sources import DatasetSource, StreamLocation
 from ..resolve.split_spec import parse_split
 from .dataset import IterableDataset
 from .dataset_dict import IterableDatasetDict
+from .from_folder import folder_rows
 from .plan import FilePlan
 from .source import SourceNode
 from .sources import HttpSource
@@ -37,14 +42,23 @@ def split_dataset(
     source: DatasetSource, resolved: ResolvedConfig, splits: list[str], features: Features | None, label: str
 ) -> IterableDataset:
     """One IterableDataset over the files of ``splits`` (concatenated in order), called ``label``."""
-    kwargs: dict[str, Any] = dict(resolved.builder_kwargs)
-    if features is not None:
-        kwargs["features"] = features
-    reader = get_reader(resolved.builder, **kwargs)
-    files = [f for split in splits for f in resolved.splits[split]]
     random_access = resolved.builder in RANDOM_ACCESS_BUILDERS
-    plan = FilePlan.build(reader, [data_source(loc, random_access) for loc in source.stream_locations(files)])
-    node = SourceNode(plan)
+    if resolved.builder in FOLDER_BUILDERS:
+        folder = resolve_folder(source, resolved, splits, features, streaming=True)
+        tables = [folder.rows(split) for split in splits]
+        remote = {name: data_source(location, False) for name, location in folder.remote.items()}
+        node = SourceNode(folder_rows(tables, folder.features, remote))
+    else:
+        kwargs: dict[str, Any] = dict(resolved.builder_kwargs)
+        if resolved.builder == "webdataset" and features is None:
+            (first,) = stream_data_files(source, resolved.builder, list(resolved.splits.values())[-1][:1])
+            features = infer_webdataset_features(data_source(first, random_access))
+        if features is not None:
+            kwargs["features"] = features
+        reader = get_reader(resolved.builder, **kwargs)
+        files = [f for split in splits for f in resolved.splits[split]]
+        locations = stream_data_files(source, resolved.builder, files)
+        node = SourceNode(FilePlan.build(reader, [data_source(loc, random_access) for loc in locations]))
     info = DatasetInfo(
         features=node.features,
         builder_name=resolved.builder,

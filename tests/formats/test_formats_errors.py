@@ -172,7 +172,7 @@ def test_mismatched_schemas_name_both_files_and_the_column(tmp_path):
 
 
 def test_unknown_builder_lists_the_builders():
-    with pytest.raises(ValueError, match=r"'imagefolder'.*\['arrow', 'csv', 'json', 'parquet', 'text'\]"):
+    with pytest.raises(ValueError, match=r"'imagefolder'.*\['arrow', 'csv', 'json', 'parquet', 'text', 'webdataset'\]"):
         get_reader("imagefolder")
 
 
