@@ -197,10 +197,16 @@ def _read_metadata(file: MetadataFile, options: FolderOptions | None = None) -> 
     expression = options.filter_expression if options is not None else None
     for batch in reader().read(LocalSource(file.path, file.name)):
         table = pa.Table.from_batches([batch])
+        if ext == ".csv":  # `datasets` reads metadata CSV with pandas >= 3, whose strings are large_string
+            table = table.cast(pa.schema([_large_strings(f) for f in table.schema], metadata=table.schema.metadata))
         if expression is not None:
             table = table.filter(expression)
         if table.num_rows:
             yield table
+
+
+def _large_strings(field: pa.Field) -> pa.Field:
+    return field.with_type(pa.large_string()) if pa.types.is_string(field.type) else field
 
 
 def _media_key(builder: FolderBuilder, key: str, feature: Any) -> tuple[str, Any] | None:

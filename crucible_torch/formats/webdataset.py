@@ -252,9 +252,9 @@ class WebDatasetReader(Reader):
         with f:
             for sample in iter_samples(f, source.name, file_size=source.size, seekable=seekable, fields=frozenset()):
                 starts.append(sample.offset)
+            if compression_of(source.name) is not None:
+                return [ReadUnit("file", 0, None, len(starts), exact=True)]
             end = f.tell()
-        if compression_of(source.name) is not None:
-            return [ReadUnit("file", 0, None, len(starts), exact=True)]
         units, first = [], 0
         for i in range(1, len(starts) + 1):
             boundary = starts[i] if i < len(starts) else end
