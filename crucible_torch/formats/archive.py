@@ -190,7 +190,6 @@ def _extract_tar(path: str, archive: str, root: Path, budget: _Budget) -> None:
                 assert src is not None
                 with src:
                     _copy(src, root / relative, relative, budget)
-            tf.members = []  # iterate in bounded memory
 
 
 def extraction_dir(path: str, cache_dir: str | os.PathLike[str] | None = None) -> Path:
@@ -225,7 +224,7 @@ def extract_archive(
     try:
         try:
             (_extract_zip if kind == "zip" else _extract_tar)(path, archive, temp, budget)
-        except (zipfile.BadZipFile, tarfile.TarError, EOFError, OSError, ValueError) as exc:
+        except (zipfile.BadZipFile, tarfile.TarError, EOFError, OSError, ValueError, KeyError) as exc:
             if isinstance(exc, DataFileError):
                 raise
             raise DataFileError(
