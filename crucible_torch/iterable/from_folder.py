@@ -3,8 +3,9 @@
 The table (paths, labels, metadata columns) is built once in the main process (:mod:`..resolve.folder`);
 units are slices of ``UNIT_ROWS`` rows, so every rank x worker slot gets rows and a resume seeks by row
 count. Media are read when decoded, from their local path; a Hub file not on local disk (streaming does not
-download) is fetched by the worker that reads its row, a few at a time in threads, and its bytes are put in
-the row.
+download) is fetched by the worker that reads its unit, the unit's files at once in threads, and its bytes
+are put in the row. Such units hold ``FETCH_THREADS`` rows: a slot whose piece starts inside a unit reads
+(and fetches) the unit's earlier rows too, so small units keep that waste to a few files per slot.
 """
 
 from __future__ import annotations
@@ -38,7 +39,8 @@ class FolderRows:
         self.schema = features.arrow_schema
         self.features = features
         self.remote = dict(remote)
-        units = max(1, -(-table.num_rows // UNIT_ROWS))
+        unit_rows = FETCH_THREADS if self.remote else UNIT_ROWS
+        units = max(1, -(-table.num_rows // unit_rows))
         self.rows = np.array(split_sizes(table.num_rows, units) if table.num_rows else [], dtype=np.int64)
         self._starts = np.concatenate([[0], np.cumsum(self.rows)]).astype(np.int64)
 
