@@ -158,3 +158,29 @@ def image_parquet(num_images: int, directory: str | os.PathLike | None = None, s
     """One parquet file of ``num_images`` JPEGs (row groups of 256 images)."""
     path = data_dir(directory) / f"images_{num_images}_s{seed}.parquet"
     return _write_parquet(lambda: image_table(num_images, seed), path, IMAGE_ROW_GROUP)
+
+
+def image_shards(num_images: int, shards: int, directory: str | os.PathLike | None = None, seed: int = 0) -> list[Path]:
+    """The images of `image_parquet` as ``shards`` WebDataset tars (``<n>.jpg`` + ``<n>.cls``, in order)."""
+    import io
+    import tarfile
+
+    folder = data_dir(directory) / f"wds_{num_images}_s{seed}_{shards}shards"
+    paths = [folder / f"shard-{k:05d}.tar" for k in range(shards)]
+    if all(p.exists() for p in paths):
+        return paths
+    folder.mkdir(parents=True, exist_ok=True)
+    table = pq.read_table(image_parquet(num_images, directory, seed))
+    blobs = table.column("image").combine_chunks().field("bytes").to_pylist()
+    labels = table.column("label").to_pylist()
+    bounds = np.linspace(0, num_images, shards + 1).astype(int)
+    for k, path in enumerate(paths):
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        with tarfile.open(tmp, "w") as tf:
+            for i in range(bounds[k], bounds[k + 1]):
+                for name, data in ((f"{i:06d}.jpg", blobs[i]), (f"{i:06d}.cls", str(labels[i]).encode())):
+                    info = tarfile.TarInfo(name)
+                    info.size, info.mtime = len(data), 0
+                    tf.addfile(info, io.BytesIO(data))
+        os.replace(tmp, path)
+    return paths

@@ -20,7 +20,7 @@ from pathlib import Path
 from . import data
 from .harness import BenchmarkError, Context, Row, remove_tree, rows_to_json, table_lines
 
-WORKLOADS = ("cold_load", "batched_map", "shuffled_epoch", "images", "mmap_rss", "streaming")
+WORKLOADS = ("cold_load", "batched_map", "shuffled_epoch", "images", "mmap_rss", "streaming", "webdataset_images")
 
 
 def machine() -> str:
