@@ -6,13 +6,19 @@ or pickle) and never read a footer or count a row to plan. Files are planned in 
 - parquet: one unit per row group, counts from the footer (only the footer is fetched for a Hub file);
 - JSON Lines: byte ranges of at most `LINE_UNIT_BYTES` (a range owns the lines that start in it, so ranges
   split anywhere), counted by one forward pass over the file that only finds line ends;
+- WebDataset ``.tar`` shards: byte ranges of whole samples (about 8 MiB), found by one pass over the member
+  headers. A local (or cached Hub) shard is walked by seeking past member data: one 512-byte read per member.
+  A remote shard not in the cache cannot be walked that way without a ranged request per member, so it is
+  read once as one stream (the count that every whole-file unit needs anyway); that pass records the sample
+  offsets too, so the shard still splits into byte ranges, each read later with one ranged GET. Compressed
+  shards (``.tar.gz``) cannot be entered mid-stream: one unit each, counted by that pass;
 - CSV, text, compressed files, and parquet read with ``filters``: one unit per file (or row group), counted
   by reading it once with the reader.
 
 Exact counts are what let slots be cut by rows, ranks get equal quotas, and a resume seek by metadata. The
 counting pass costs one read of each non-parquet file: fast for local files, one download for a remote
-JSONL/CSV/text file. Its result is cached on disk under ``$CRUCIBLE_TORCH_CACHE/streaming_units``, keyed by
-the file's name, size, mtime (local) and the reader's options; a Hub file's name carries its commit, so the
+JSONL/CSV/text/tar file. Its result (for a tar, the sample offsets: the shard's index) is cached on disk,
+atomically, under ``$CRUCIBLE_TORCH_CACHE/streaming_units``, keyed by the file's name, size, mtime (local) and the reader's options; a Hub file's name carries its commit, so the
 key changes whenever the content can. Footer-derived plans are not cached: reading the footer here also
 keeps its bytes with the source for the DataLoader workers (:mod:`.sources`); after a cache hit every worker
 would fetch the footers itself.
