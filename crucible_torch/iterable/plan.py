@@ -18,10 +18,10 @@ or pickle) and never read a footer or count a row to plan. Files are planned in 
 Exact counts are what let slots be cut by rows, ranks get equal quotas, and a resume seek by metadata. The
 counting pass costs one read of each non-parquet file: fast for local files, one download for a remote
 JSONL/CSV/text/tar file. Its result (for a tar, the sample offsets: the shard's index) is cached on disk,
-atomically, under ``$CRUCIBLE_TORCH_CACHE/streaming_units``, keyed by the file's name, size, mtime (local) and the reader's options; a Hub file's name carries its commit, so the
-key changes whenever the content can. Footer-derived plans are not cached: reading the footer here also
-keeps its bytes with the source for the DataLoader workers (:mod:`.sources`); after a cache hit every worker
-would fetch the footers itself.
+atomically, under ``$CRUCIBLE_TORCH_CACHE/streaming_units``, keyed by the file's name, size, mtime (local)
+and the reader's options; a Hub file's name carries its commit, so the key changes whenever the content can.
+Footer-derived plans are not cached: reading the footer here also keeps its bytes with the source for the
+DataLoader workers (:mod:`.sources`); after a cache hit every worker would fetch the footers itself.
 """
 
 from __future__ import annotations
