@@ -12,6 +12,7 @@ import json
 import multiprocessing
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -66,7 +67,8 @@ def write_or_keep(
     return ArrowTable.from_files([path])
 
 
-def _cached(dataset: Dataset, fingerprint: str, load_from_cache_file: bool | None) -> ArrowTable | None:
+def cached_map_result(dataset: Dataset, fingerprint: str, load_from_cache_file: bool | None) -> ArrowTable | None:
+    """The stored result ``cache-<fingerprint>.arrow`` beside the dataset's files, if it exists and may be used."""
     directory = cache_dir_of(dataset)
     if directory is None or load_from_cache_file is False:
         return None
@@ -281,6 +283,87 @@ def _run_parallel(
         _JOB = None
 
 
+@dataclass(frozen=True)
+class MapCall:
+    """One ``map`` call, checked and fingerprinted. ``Dataset.map`` and `crucible_torch.ray.map` both run it, so
+    they give the same rows, the same features and the same cache key."""
+
+    function: Callable | None
+    kwargs: dict[str, Any]  # the runner's keyword arguments
+    fingerprint: str
+
+    @property
+    def remove_columns(self) -> list[str]:
+        return self.kwargs["remove_columns"]
+
+
+def plan_map(
+    dataset: Dataset,
+    function: Callable | None,
+    *,
+    with_indices: bool = False,
+    with_rank: bool = False,
+    input_columns: str | Sequence[str] | None = None,
+    batched: bool = False,
+    batch_size: int | None = 1000,
+    drop_last_batch: bool = False,
+    remove_columns: str | Sequence[str] | None = None,
+    features: Features | None = None,
+    fn_kwargs: dict | None = None,
+    new_fingerprint: str | None = None,
+) -> MapCall:
+    """Check a ``map`` call's column arguments against ``dataset`` and fingerprint its result."""
+    remove = [remove_columns] if isinstance(remove_columns, str) else list(remove_columns or [])
+    missing = [c for c in remove if c not in dataset.column_names]
+    if missing:
+        raise ValueError(
+            f"Column to remove {missing} not in the dataset. Current columns in the dataset: {dataset.column_names}"
+        )
+    kwargs = dict(
+        with_indices=with_indices,
+        with_rank=with_rank,
+        input_columns=_input_columns(dataset, input_columns),
+        batched=batched,
+        batch_size=batch_size or dataset.num_rows,
+        drop_last_batch=drop_last_batch,
+        remove_columns=remove,
+        features=features,
+        fn_kwargs=dict(fn_kwargs or {}),
+    )
+    fingerprint = new_fingerprint or dataset._new_fingerprint(
+        "map", function=function, format=(dataset._format_type, dataset._format_kwargs), **kwargs
+    )
+    return MapCall(function, kwargs, fingerprint)
+
+
+def map_outputs(
+    dataset: Dataset,
+    call: MapCall,
+    offset: int = 0,
+    rank: int = 0,
+    columns_only: bool | None = None,
+    bar: Any = None,
+) -> Iterator[pa.Table]:
+    """The result tables of ``call`` over the rows of ``dataset``, the first being row ``offset`` of the whole.
+
+    ``columns_only`` (default: ``dataset`` has no indices mapping) stores only the returned columns, for
+    `finish_map` to join with the untouched ones; a part of a larger dataset passes the whole's value.
+    """
+    runner = _Runner(dataset, call.function, for_filter=False, **call.kwargs)
+    if columns_only is not None:
+        runner.columns_only = columns_only
+    return (t for t in runner.outputs(offset, rank, bar) if t is not None)
+
+
+def finish_map(dataset: Dataset, result: ArrowTable, call: MapCall) -> Dataset:
+    """The mapped dataset from the stored result of ``call`` (the dataset itself when nothing was returned)."""
+    if result.table.num_columns == 0 and result.table.num_rows == 0:
+        if call.remove_columns:
+            return dataset.remove_columns(call.remove_columns)
+        return dataset._replace(fingerprint=call.fingerprint)
+    return dataset._result(result, call.fingerprint)
+
+
 class ProcessingMixin:
     """``map`` and ``filter`` with `datasets`' arguments and semantics."""
 
@@ -307,30 +390,25 @@ class ProcessingMixin:
         **_: Any,
     ) -> Dataset:
         """Apply ``function`` to each row (or batch) and merge what it returns into the rows."""
-        remove = [remove_columns] if isinstance(remove_columns, str) else list(remove_columns or [])
-        missing = [c for c in remove if c not in self.column_names]
-        if missing:
-            raise ValueError(
-                f"Column to remove {missing} not in the dataset. Current columns in the dataset: {self.column_names}"
-            )
-        inputs = _input_columns(self, input_columns)
-        if self.num_rows == 0:
-            return self
-        kwargs = dict(
+        call = plan_map(
+            self,
+            function,
             with_indices=with_indices,
             with_rank=with_rank,
-            input_columns=inputs,
+            input_columns=input_columns,
             batched=batched,
-            batch_size=batch_size or self.num_rows,
+            batch_size=batch_size,
             drop_last_batch=drop_last_batch,
-            remove_columns=remove,
+            remove_columns=remove_columns,
             features=features,
-            fn_kwargs=dict(fn_kwargs or {}),
+            fn_kwargs=fn_kwargs,
+            new_fingerprint=new_fingerprint,
         )
-        fingerprint = new_fingerprint or self._new_fingerprint(
-            "map", function=function, format=(self._format_type, self._format_kwargs), **kwargs
-        )
-        cached = _cached(self, fingerprint, load_from_cache_file) if not keep_in_memory and not num_proc else None
+        if self.num_rows == 0:
+            return self
+        fingerprint = call.fingerprint
+        use_cache = not keep_in_memory and not num_proc
+        cached = cached_map_result(self, fingerprint, load_from_cache_file) if use_cache else None
         if cached is not None:
             return self._result(cached, fingerprint)
         label = desc or "Map"
@@ -338,19 +416,16 @@ class ProcessingMixin:
             num_proc = min(num_proc, self.num_rows)
             parts = _run_parallel(
                 self,
-                dict(function=function, for_filter=False, **kwargs),
+                dict(function=function, for_filter=False, **call.kwargs),
                 num_proc,
                 fingerprint,
                 keep_in_memory or cache_dir_of(self) is None,
             )
             return self._result(_assemble(parts), fingerprint)
-        runner = _Runner(self, function, for_filter=False, **kwargs)
         with progress_bar(total=self.num_rows, desc=label, unit=" examples") as bar:
-            tables = (t for t in runner.outputs(bar=bar) if t is not None)
+            tables = map_outputs(self, call, bar=bar)
             result = write_or_keep(self, tables, None, fingerprint, keep_in_memory, cache_file_name)
-        if result.table.num_columns == 0 and result.table.num_rows == 0:
-            return self._replace(fingerprint=fingerprint) if not remove else self.remove_columns(remove)
-        return self._result(result, fingerprint)
+        return finish_map(self, result, call)
 
     def batch(
         self: Dataset,
