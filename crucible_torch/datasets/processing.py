@@ -76,6 +76,12 @@ def cached_map_result(dataset: Dataset, fingerprint: str, load_from_cache_file: 
     return ArrowTable.from_files([path]) if path.exists() else None
 
 
+def stores_returned_columns_only(dataset: Dataset, drops_rows: bool) -> bool:
+    """Whether ``map`` stores only the returned columns, to be joined with the untouched ones: when its rows are
+    the table's rows one to one (no indices mapping, no dropped last batch)."""
+    return dataset._indices is None and not drops_rows
+
+
 class _Runner:
     """Applies the user function to batches of one dataset and yields Arrow result tables."""
 
@@ -104,7 +110,7 @@ class _Runner:
         self.features = features
         self.fn_kwargs = fn_kwargs
         self.for_filter = for_filter
-        self.columns_only = dataset._indices is None
+        self.columns_only = stores_returned_columns_only(dataset, batched and drop_last_batch)
 
     def _call(self, inputs: Any, indices: Any, rank: int) -> Any:
         args = [inputs] if self.input_columns is None else [inputs[c] for c in self.input_columns]

@@ -79,6 +79,20 @@ def test_map_batched_and_unbatched_match(pair) -> None:
     assert o.column_names == t.column_names
 
 
+def test_map_drop_last_batch_on_a_file_backed_split_matches(pair, tmp_path) -> None:
+    ours, theirs = pair
+    ours.save_to_disk(tmp_path / "split")
+    stored = ct.load_from_disk(str(tmp_path / "split"))  # memory-mapped, no indices mapping
+
+    def doubled(batch):
+        return {"double": [s * 2 for s in batch["score"]]}
+
+    o = stored.map(doubled, batched=True, batch_size=5, drop_last_batch=True)
+    t = theirs.map(doubled, batched=True, batch_size=5, drop_last_batch=True)
+    assert o.to_list() == t.to_list()
+    assert len(o) == len(ours) - len(ours) % 5
+
+
 def test_map_can_change_row_count_once_inputs_are_removed(pair) -> None:
     ours, _ = pair
 
