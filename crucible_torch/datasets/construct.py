@@ -148,6 +148,23 @@ class ConstructMixin:
         )
 
     @classmethod
+    def from_ray(
+        cls,
+        ray_dataset: Any,
+        features: Features | None = None,
+        cache_dir: str | os.PathLike | None = None,
+        **kwargs: Any,
+    ) -> Dataset:
+        """The rows of a ``ray.data.Dataset``, written as Arrow shards by the Ray workers into ``cache_dir`` (a path
+        or a pyarrow filesystem URI) and memory-mapped, Features restored (see `crucible_torch.ray.dataset_from_ray`
+        for the other arguments; needs the ``ray`` extra)."""
+        # An upward import on purpose: crucible_torch.ray sits above this layer and imports ray, which the
+        # library loads only when this is called.
+        from ..ray import dataset_from_ray
+
+        return dataset_from_ray(ray_dataset, features, cache_dir, **kwargs)
+
+    @classmethod
     def _from_files(
         cls,
         builder: str,

@@ -140,6 +140,15 @@ class ExportMixin:
             return (t.to_pandas() for t in self._row_batches(batch_size))
         return self._all_rows().to_pandas()
 
+    def to_ray(self: Dataset, *, shared_storage: bool | None = None, override_num_blocks: int | None = None) -> Any:
+        """The rows as a ``ray.data.Dataset``, in this dataset's order, read from its memory-mapped Arrow files,
+        with the Features as schema metadata (needs the ``ray`` extra: see `crucible_torch.ray.to_ray`)."""
+        # An upward import on purpose: crucible_torch.ray sits above this layer and imports ray, which the
+        # library loads only when this is called.
+        from ..ray import to_ray
+
+        return to_ray(self, shared_storage=shared_storage, override_num_blocks=override_num_blocks)
+
     def to_parquet(
         self: Dataset,
         path_or_buf: str | os.PathLike | Any,

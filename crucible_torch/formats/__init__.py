@@ -18,6 +18,7 @@ from ..errors import DataFileError
 from .arrow import ArrowReader
 from .compression import open_decompressed, strip_compression_extension
 from .csv import CsvReader
+from .filesystem import FilesystemSource
 from .json import JsonReader
 from .parquet import ParquetReader
 from .reader import WHOLE_FILE, Reader, ReadUnit, SourceLike
@@ -93,6 +94,7 @@ __all__ = [
     "ArrowReader",
     "CsvReader",
     "DataSource",
+    "FilesystemSource",
     "JsonReader",
     "LocalSource",
     "ParquetReader",

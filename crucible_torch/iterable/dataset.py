@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import copy
 import logging
+import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -101,6 +102,23 @@ class IterableDataset(torch.utils.data.IterableDataset):
         }
         kwargs.update(changes)
         return IterableDataset(node or self._node, self._info, self._split, **kwargs)
+
+    @classmethod
+    def from_ray(
+        cls,
+        ray_dataset: Any,
+        features: Features | None = None,
+        cache_dir: str | os.PathLike | None = None,
+        **kwargs: Any,
+    ) -> IterableDataset:
+        """The rows of a ``ray.data.Dataset``, written as shards by the Ray workers into ``cache_dir`` (a path or a
+        pyarrow filesystem URI) and streamed from there, sharded over rank x DataLoader worker (see
+        `crucible_torch.ray.iterable_from_ray`; needs the ``ray`` extra)."""
+        # An upward import on purpose: crucible_torch.ray sits above this layer and imports ray, which the
+        # library loads only when this is called.
+        from ..ray import iterable_from_ray
+
+        return iterable_from_ray(ray_dataset, features, cache_dir, **kwargs)
 
     # ------------------------------------------------------------------ properties
     @property
