@@ -20,7 +20,16 @@ from pathlib import Path
 from . import data
 from .harness import BenchmarkError, Context, Row, remove_tree, rows_to_json, table_lines
 
-WORKLOADS = ("cold_load", "batched_map", "shuffled_epoch", "images", "mmap_rss", "streaming", "webdataset_images")
+WORKLOADS = (
+    "cold_load",
+    "batched_map",
+    "shuffled_epoch",
+    "images",
+    "mmap_rss",
+    "streaming",
+    "webdataset_images",
+    "ray_map",
+)
 
 
 def machine() -> str:

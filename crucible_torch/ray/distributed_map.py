@@ -164,6 +164,9 @@ def map(
     source = DatasetSource(dataset, shared_storage=shared_storage, align=mapper.batch_rows, with_positions=True)
     # Exactly as many read tasks as ranges of whole batches: fewer would make Ray split the blocks.
     num_blocks = _num_blocks(source, mapper.batch_rows, override_num_blocks)
+    # Reads pinned to the driver's node would pin the map too (Ray fuses them and the map inherits the read's
+    # node label); a label selector of its own (an empty one: any node) keeps the map a step that runs anywhere.
+    placement = {} if source.supports_distributed_reads else {"label_selector": {}}
     mapped = ray.data.read_datasource(source, override_num_blocks=num_blocks).map_batches(
         functools.partial(_map_block, mapper),
         batch_size=None,
@@ -171,6 +174,7 @@ def map(
         zero_copy_batch=True,
         num_cpus=num_cpus,
         concurrency=concurrency,
+        **placement,
     )
     mapped.context.execution_options.preserve_order = True
     try:

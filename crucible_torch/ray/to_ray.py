@@ -166,6 +166,9 @@ def to_ray(
             NFS); None means "the cluster has one node". When False, reads run on the driver's node.
         override_num_blocks: the number of read tasks (Ray chooses from the size and the cluster otherwise).
 
+    On a cluster of several nodes without ``shared_storage``, Ray fuses the next step into the pinned reads and
+    pins it too; pass ``label_selector={}`` to that step (e.g. ``map_batches``) to let it run on any node.
+
     The returned dataset keeps its blocks in order (``execution_options.preserve_order`` is set on its own
     context, not on the global one); set it to False there if order does not matter downstream.
     """
