@@ -142,7 +142,6 @@ class ShardSink(Datasink):
         self.format = file_format
         self.schema = schema
         self.distributed = distributed
-        self.first_schema: pa.Schema | None = None
         self.shards: list[Shard] = []
 
     @property
@@ -153,7 +152,6 @@ class ShardSink(Datasink):
         return "CrucibleShards"
 
     def on_write_start(self, schema: pa.Schema | None = None) -> None:
-        self.first_schema = schema
         self.destination.filesystem.create_dir(self.destination.root, recursive=True)
 
     def _conformed(self, block: Block, name: str) -> pa.Table:
@@ -279,7 +277,7 @@ def write_shards(
         options.preserve_order = preserve_order
     named = [(s.name, s.schema) for s in sink.shards]
     if features is None:
-        unified = unify_schemas(named) if named else (sink.first_schema or pa.schema([]))
+        unified = unify_schemas(named) if named else pa.schema([])  # no rows: Ray knows no schema either
         features = restore_features(unified, [s.features for s in pipeline_sources(ray_dataset)])
         schema = unified.with_metadata({**(unified.metadata or {}), **features.arrow_schema.metadata})
     written = Written(destination, directory, tuple((s.name, s.num_rows) for s in sink.shards), features, fingerprint)
@@ -376,7 +374,8 @@ def dataset_from_ray(
 
     Args:
         features: the Features of the rows (every block is cast to them); by default restored from the blocks'
-            schema metadata and the exported dataset.
+            schema metadata and the exported dataset. A pipeline that yields no rows has no schema in Ray:
+            the result then has no columns unless ``features`` names them.
         cache_dir: where the shards go: a local directory (default: the crucible_torch cache) or a pyarrow
             filesystem URI (``s3://bucket/prefix``; the shards are then copied into the local cache).
         filesystem: a pyarrow filesystem to write ``cache_dir`` on instead of the one its URI names.

@@ -32,6 +32,9 @@ from crucible_torch.features import features_from_schema_metadata
 
 ray_data = pytest.importorskip("ray.data", reason="the ray extra is not installed: pip install 'crucible-torch[ray]'")
 
+from ray.data.expressions import col  # noqa: E402
+
+from crucible_torch.ray.pipeline import pipeline_fingerprint  # noqa: E402
 from crucible_torch.ray.to_ray import DatasetSource, position_ranges  # noqa: E402
 
 NUM_ROWS = 300
@@ -147,6 +150,27 @@ def test_from_ray_of_a_foreign_pipeline_casts_to_features_and_is_never_reused(ra
     assert first.features == features
     assert first.to_list() == [{"x": i % 3, "y": float(i)} for i in range(50)]
     assert first._fingerprint != second._fingerprint
+
+
+def test_pipeline_fingerprint_exists_only_for_deterministic_steps(ray_cluster, source):
+    def pipeline():
+        return source.to_ray().select_columns(["id", "label"]).rename_columns({"id": "k"}).limit(50)
+
+    assert pipeline_fingerprint(pipeline()) is not None
+    assert pipeline_fingerprint(pipeline()) == pipeline_fingerprint(pipeline())
+    assert pipeline_fingerprint(source.to_ray().limit(40)) != pipeline_fingerprint(source.to_ray().limit(50))
+    assert pipeline_fingerprint(source.to_ray().random_sample(0.5)) is None
+    assert pipeline_fingerprint(source.to_ray().random_shuffle(seed=1)) is None
+    assert pipeline_fingerprint(ray_data.range(10)) is None
+
+
+def test_a_pipeline_without_rows_gives_an_empty_dataset_with_the_features(ray_cluster, source, tmp_path):
+    empty = source.to_ray().filter(expr=col("id") < 0)
+
+    back = Dataset.from_ray(empty, features=FEATURES, cache_dir=tmp_path)
+
+    assert len(back) == 0
+    assert back.features == FEATURES
 
 
 def test_iterable_from_ray_streams_in_order_and_shards_over_ranks(ray_cluster, source, tmp_path):
