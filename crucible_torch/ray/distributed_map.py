@@ -27,16 +27,17 @@ import pyarrow.fs as pafs
 import ray
 import ray.data
 
+from ..arrow.table import ArrowTable
 from ..datasets.processing import (
     MapCall,
     cache_dir_of,
+    cache_file,
     cached_map_result,
     finish_map,
     map_outputs,
     plan_map,
     stores_returned_columns_only,
 )
-from ..datasets.table import ArrowTable
 from ..errors import CrucibleError
 from ..features import Features
 from .from_ray import Destination, Written, write_shards
@@ -154,7 +155,7 @@ def map(
     if not in_memory:
         cached = cached_map_result(dataset, call.fingerprint, load_from_cache_file)
         destination = Destination(pafs.LocalFileSystem(), str(directory))
-        output = destination.join(f"cache-{call.fingerprint}.ray")
+        output = str(cache_file(directory, call.fingerprint, ".ray"))
         found = Written.load(destination, output) if load_from_cache_file is not False else None
         if cached is not None:
             return finish_map(dataset, cached, call)

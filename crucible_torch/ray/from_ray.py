@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 import os
-import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -29,14 +28,16 @@ import ray.data
 from ray.data.block import Block, BlockAccessor
 from ray.data.datasource import Datasink
 
+from ..arrow.files import ArrowWriter, memory_map_table
+from ..arrow.fingerprint import hash_object, random_fingerprint
+from ..arrow.table import ArrowTable
 from ..config import data_cache_dir
 from ..datasets import Dataset, DatasetInfo
-from ..datasets.arrow_files import ArrowWriter, memory_map_table
-from ..datasets.table import ArrowTable
 from ..features import Features, get_nested_type
 from ..features.features import features_from_schema_metadata
-from ..fingerprint import hash_object, random_fingerprint
 from ..formats import DataSource, FilesystemSource, LocalSource, align_batch, get_reader, unify_schemas
+from ..hub.atomic import atomic_path, temp_path, write_atomically
+from ..hub.naming import safe_path_component
 from ..iterable import IterableDataset
 from ..iterable.plan import FilePlan
 from ..iterable.source import SourceNode
@@ -73,6 +74,20 @@ class Destination:
     def join(self, *parts: str) -> str:
         return "/".join([self.root, *parts])
 
+    def temp_for(self, path: str) -> str:
+        """A fresh temp name beside ``path`` (the house's naming: :func:`crucible_torch.hub.atomic.temp_path`)."""
+        return str(temp_path(path, "incomplete"))
+
+    def write_bytes(self, path: str, data: bytes) -> None:
+        """Write a small file atomically: through the house helper locally, as temp file + move elsewhere."""
+        if self.local:
+            write_atomically(path, data)
+            return
+        tmp = self.temp_for(path)
+        with self.filesystem.open_output_stream(tmp) as f:
+            f.write(data)
+        self.filesystem.move(tmp, path)
+
 
 @dataclass(frozen=True)
 class Shard:
@@ -93,7 +108,7 @@ class _ShardFile:
         self.path = destination.join(name)
         self._local = ArrowWriter(self.path, schema) if destination.local and file_format == "arrow" else None
         if self._local is None:
-            self._tmp = destination.join(f".{name}.{os.getpid()}.{secrets.token_hex(4)}.incomplete")
+            self._tmp = destination.temp_for(self.path)
             self._stream = destination.filesystem.open_output_stream(self._tmp)
             if file_format == "arrow":
                 self._writer: Any = pa.ipc.new_stream(self._stream, schema)
@@ -231,11 +246,7 @@ class Written:
             "features": self.features.to_dict(),
             "shards": [{"file": name, "num_rows": rows} for name, rows in self.shards],
         }
-        fs = self.destination.filesystem
-        tmp = f"{self.directory}/.{MANIFEST}.{os.getpid()}.{secrets.token_hex(4)}.incomplete"
-        with fs.open_output_stream(tmp) as f:
-            f.write(json.dumps(manifest, indent=1).encode("utf-8"))
-        fs.move(tmp, f"{self.directory}/{MANIFEST}")
+        self.destination.write_bytes(f"{self.directory}/{MANIFEST}", json.dumps(manifest, indent=1).encode("utf-8"))
 
     @classmethod
     def load(cls, destination: Destination, directory: str) -> Written | None:
@@ -245,7 +256,8 @@ class Written:
             return None
         with fs.open_input_stream(f"{directory}/{MANIFEST}") as f:
             manifest = json.loads(f.read().decode("utf-8"))
-        shards = tuple((s["file"], int(s["num_rows"])) for s in manifest["shards"])
+        where = f"shard name in {directory}/{MANIFEST}"
+        shards = tuple((safe_path_component(s["file"], where), int(s["num_rows"])) for s in manifest["shards"])
         features = Features.from_dict(manifest["features"])
         return cls(destination, directory, shards, features, manifest["fingerprint"])
 
@@ -347,14 +359,13 @@ def _local_copy(written: Written) -> list[str]:
     for name, _ in written.shards:
         target = local / name
         if not target.exists():
-            tmp = local / f".{name}.{os.getpid()}.{secrets.token_hex(4)}.incomplete"
-            pafs.copy_files(
-                f"{written.directory}/{name}",
-                str(tmp),
-                source_filesystem=written.destination.filesystem,
-                destination_filesystem=pafs.LocalFileSystem(),
-            )
-            os.replace(tmp, target)
+            with atomic_path(target, "incomplete") as tmp:
+                pafs.copy_files(
+                    f"{written.directory}/{name}",
+                    str(tmp),
+                    source_filesystem=written.destination.filesystem,
+                    destination_filesystem=pafs.LocalFileSystem(),
+                )
         conform_shard(str(target), written.features.arrow_schema)
         paths.append(str(target))
     return paths

@@ -19,7 +19,7 @@ from typing import Any
 
 import ray.data
 
-from ..fingerprint import hash_object
+from ..arrow.fingerprint import hash_object
 from .to_ray import DatasetSource
 
 _DETERMINISTIC_STEPS = frozenset({"MapBatches", "MapRows", "Filter", "FlatMap", "Project", "Limit"})

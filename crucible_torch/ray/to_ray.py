@@ -26,7 +26,7 @@ import ray.data
 from ray.data.block import BlockMetadata
 from ray.data.datasource import Datasource, ReadTask
 
-from ..datasets.table import ArrowTable
+from ..arrow.table import ArrowTable
 from ..iterable.partition import split_sizes
 
 if TYPE_CHECKING:
