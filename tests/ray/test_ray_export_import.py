@@ -29,6 +29,7 @@ from crucible_torch import (
     split_dataset_by_node,
 )
 from crucible_torch.features import features_from_schema_metadata
+from crucible_torch.hub.errors import UnsafePathError
 
 ray_data = pytest.importorskip("ray.data", reason="the ray extra is not installed: pip install 'crucible-torch[ray]'")
 
@@ -126,6 +127,17 @@ def test_from_ray_fingerprint_follows_source_and_pipeline(ray_cluster, source, t
     assert run(source.shuffle(seed=1), add_length)._fingerprint != first._fingerprint
     assert first["n"][:] == [len(t) for t in source["text"]]
     assert first.features["label"] == FEATURES["label"]
+
+
+def test_a_tampered_manifest_never_becomes_a_path(ray_cluster, source, tmp_path):
+    Dataset.from_ray(source.to_ray(), cache_dir=tmp_path)
+    (manifest,) = tmp_path.rglob("manifest.json")
+    content = json.loads(manifest.read_text())
+    content["shards"][0]["file"] = "../../../etc/passwd"
+    manifest.write_text(json.dumps(content))
+
+    with pytest.raises(UnsafePathError, match="shard name in"):
+        Dataset.from_ray(source.to_ray(), cache_dir=tmp_path)
 
 
 def test_from_ray_restores_features_a_step_dropped(ray_cluster, source, tmp_path):
