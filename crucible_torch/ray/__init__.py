@@ -4,7 +4,8 @@
   in the dataset's order, Features in the schema metadata (:mod:`.to_ray`).
 - `dataset_from_ray` / `iterable_from_ray` (``Dataset.from_ray``, ``IterableDataset.from_ray``): a Ray
   dataset written as shards by the Ray workers and opened as a memory-mapped `Dataset` or a streaming
-  `IterableDataset`, Features restored (:mod:`.from_ray`).
+  `IterableDataset`, Features restored (:mod:`.from_ray`; the shards and their manifest: :mod:`.shards`; the
+  fingerprint of a Ray pipeline: :mod:`.pipeline`).
 - `map`: ``Dataset.map`` executed with ``map_batches`` on the connected cluster, equal to ``ds.map(...)``
   (:mod:`.distributed_map`).
 

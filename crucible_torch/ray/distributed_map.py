@@ -40,7 +40,7 @@ from ..datasets.processing import (
 )
 from ..errors import CrucibleError
 from ..features import Features
-from .from_ray import Destination, Written, write_shards
+from .shards import Destination, Written, write_shards
 from .to_ray import POSITION_COLUMN, DatasetSource
 
 if TYPE_CHECKING:
