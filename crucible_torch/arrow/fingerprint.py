@@ -8,6 +8,8 @@ deterministically gives ``None``: the caller then uses a random fingerprint and 
 
 from __future__ import annotations
 
+import dis
+import functools
 import hashlib
 import pickle
 import secrets
@@ -90,11 +92,28 @@ def _feed_function(h: Any, fn: Any, depth: int, seen: set[int]) -> None:
     if fn.__closure__:
         for cell in fn.__closure__:
             _feed(h, cell.cell_contents, depth + 1, seen)
-    for name in sorted(set(fn.__code__.co_names)):
+    for name in sorted(_global_names(fn.__code__)):
         if name in fn.__globals__:
             value = fn.__globals__[name]
             h.update(b"g" + name.encode())
             _feed(h, value, depth + 1, seen)
+
+
+_GLOBAL_LOADS = frozenset({"LOAD_GLOBAL", "LOAD_NAME"})
+
+
+@functools.lru_cache(maxsize=4096)
+def _global_names(code: types.CodeType) -> frozenset[str]:
+    """Names ``code`` reads as globals, nested code included (comprehensions, lambdas, inner functions).
+
+    ``co_names`` alone mixes globals with attribute names (``x.split()`` is not the global ``split``) and misses
+    the globals a nested comprehension reads, which would let a changed helper reuse a stale cache.
+    """
+    names = {ins.argval for ins in dis.get_instructions(code) if ins.opname in _GLOBAL_LOADS}
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            names |= _global_names(const)
+    return frozenset(names)
 
 
 def hash_object(obj: Any) -> str | None:
