@@ -110,6 +110,14 @@ class ArrowWriter:
             raise
         return publish(self._tmp, self.path)
 
+    def detach(self) -> Path:
+        """Finish the temp file but leave it unnamed: the caller reads it, then deletes it (the final path is
+        untouched)."""
+        self._flush()
+        self._writer.close()
+        self._sink.close()
+        return self._tmp
+
     def abort(self) -> None:
         """Drop the temp file; the final path is untouched."""
         if not self._sink.closed:

@@ -26,13 +26,16 @@ from .column import Column
 from .columns import ColumnsMixin
 from .construct import ConstructMixin
 from .export import ExportMixin
+from .grouping import GroupingMixin
 from .processing import ProcessingMixin
 from .reorder import ReorderMixin
 
 _ITER_BATCH = 1000
 
 
-class Dataset(ReorderMixin, ProcessingMixin, ColumnsMixin, ConstructMixin, ExportMixin, torch.utils.data.Dataset):
+class Dataset(
+    ReorderMixin, ProcessingMixin, GroupingMixin, ColumnsMixin, ConstructMixin, ExportMixin, torch.utils.data.Dataset
+):
     """A table of rows with Features, random access by index, and `datasets`' transformation API."""
 
     def __init__(
@@ -82,7 +85,9 @@ class Dataset(ReorderMixin, ProcessingMixin, ColumnsMixin, ConstructMixin, Expor
             new._info = info
         new._fingerprint = fingerprint or random_fingerprint()
         if keep_format and new._format_columns is not None:
-            new._format_columns = [c for c in new._format_columns if c in new.column_names]
+            # as `datasets`' transmit_format: columns that were not formatted stay so; new columns are formatted
+            unformatted = set(self.column_names) - set(self._format_columns)
+            new._format_columns = [c for c in new.column_names if c not in unformatted]
         if not keep_format:
             new._format_type, new._format_kwargs = None, {}
             new._format_columns, new._output_all_columns, new._transform = None, False, None
@@ -99,7 +104,8 @@ class Dataset(ReorderMixin, ProcessingMixin, ColumnsMixin, ConstructMixin, Expor
 
     @property
     def features(self) -> Features:
-        return self._info.features
+        """A copy of the features (changing it does not change the dataset; use ``cast`` for that)."""
+        return self._info.features.copy()
 
     @property
     def info(self) -> DatasetInfo:
@@ -152,7 +158,7 @@ class Dataset(ReorderMixin, ProcessingMixin, ColumnsMixin, ConstructMixin, Expor
         """``Collator(self.features)``: pass it to DataLoader for one Arrow gather + column-wise tensors per batch."""
         from ..batching.collator import Collator
 
-        return Collator(self.features)
+        return Collator(self._info.features)
 
     def __len__(self) -> int:
         return self.num_rows
@@ -202,15 +208,18 @@ class Dataset(ReorderMixin, ProcessingMixin, ColumnsMixin, ConstructMixin, Expor
         return self._table.gather(positions)
 
     def _formatter(self, format_type: str | None = None, transform: Any = None) -> Formatter:
-        return make_formatter(format_type, self.features, transform, **self._format_kwargs)
+        return make_formatter(format_type, self._info.features, transform, **self._format_kwargs)
 
     def _format(self, table: pa.Table, kind: str) -> Any:
-        """Format ``table`` as a row, a batch or a column, honouring the format columns."""
+        """Format ``table`` as a row, a batch or a column, honouring the format columns (in table order)."""
         columns = self._format_columns
+        if columns is not None:
+            columns = [c for c in table.column_names if c in columns]
         formatted_table = table.select(columns) if columns is not None else table
         formatter = self._formatter(self._format_type, self._transform)
-        if columns is not None and self._format_type not in (None, "custom") and self.features is not None:
-            formatter.features = Features({c: self.features[c] for c in columns})
+        features = self._info.features
+        if columns is not None and self._format_type not in (None, "custom") and features is not None:
+            formatter.features = Features({c: features[c] for c in columns})
         if kind == "row":
             out = formatter.format_row(formatted_table)
         elif kind == "column":
@@ -220,7 +229,7 @@ class Dataset(ReorderMixin, ProcessingMixin, ColumnsMixin, ConstructMixin, Expor
         if columns is not None and self._output_all_columns and isinstance(out, dict):
             rest = [c for c in table.column_names if c not in columns]
             if rest:
-                plain = Formatter(Features({c: self.features[c] for c in rest}))
+                plain = Formatter(Features({c: features[c] for c in rest}))
                 extra = plain.format_batch(table.select(rest))
                 out.update(unnest(extra) if kind == "row" else extra)
         return out
@@ -241,7 +250,7 @@ class Dataset(ReorderMixin, ProcessingMixin, ColumnsMixin, ConstructMixin, Expor
         """A batch for ``DataLoader``: one Arrow gather; rows materialise only if a row-wise collate asks."""
         return RowBatch(
             self._rows_table(keys),
-            self.features,
+            self._info.features,
             self._format_type,
             self._format_columns,
             lambda table: self._format(table, "batch"),

@@ -14,11 +14,42 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..features import ClassLabel, Features, cast_table_to_features, get_nested_type
-from .encode import column_to_arrow, table_from_rows
+from ..features import ClassLabel, Features, LargeList, List, Value, cast_table_to_features, get_nested_type
+from .encode import encoded_column, typed_column
 
 if TYPE_CHECKING:
     from .arrow_dataset import Dataset
+
+
+def _format_args(dataset: Dataset) -> dict:
+    """The format of ``dataset`` as ``with_format`` keyword arguments."""
+    return {
+        "type": dataset._format_type,
+        "columns": dataset._format_columns,
+        "output_all_columns": dataset._output_all_columns,
+        **dataset._format_kwargs,
+    }
+
+
+def _flatten_column(
+    name: str, feature: Any, array: pa.ChunkedArray, levels: int, names: list[str], arrays: list[pa.ChunkedArray]
+) -> None:
+    """Append ``name`` (or, for a struct, its fields as ``name.field``, recursively) where it stands."""
+    expanded = feature if isinstance(feature, dict) else None
+    if expanded is None and hasattr(feature, "flatten"):
+        candidate = feature.flatten()
+        expanded = candidate if candidate != feature else None
+    if expanded is None or levels <= 0 or not pa.types.is_struct(array.type):
+        names.append(name)
+        arrays.append(array)
+        return
+    children = dict(zip([f.name for f in array.type], array.flatten()))
+    for child, sub in expanded.items():
+        _flatten_column(f"{name}.{child}", sub, children[child], levels - 1, names, arrays)
+
+
+def _is_null(feature: Any) -> bool:
+    return isinstance(feature, Value) and feature.dtype == "null"
 
 
 def _check_columns(dataset: Dataset, names: Sequence[str], what: str) -> None:
@@ -112,12 +143,13 @@ class ColumnsMixin:
             return self._replace(table=self._table.then("cast", target), info=info, fingerprint=fingerprint)
         from .processing import write_or_keep
 
+        # only the rows of this dataset are cast (as `datasets` does): rows a filter dropped may not fit the features
         step = batch_size or 10_000
         batches = (
-            cast_table_to_features(self.data.slice(s, step), features) for s in range(0, self.data.num_rows, step)
+            cast_table_to_features(self._rows_table(slice(s, s + step)), features) for s in range(0, self.num_rows, step)
         )
         table = write_or_keep(self, batches, target, fingerprint, keep_in_memory)
-        return self._replace(table=table, info=info, fingerprint=fingerprint)
+        return self._replace(table=table, indices=None, info=info, fingerprint=fingerprint)
 
     def cast_column(self: Dataset, column: str, feature: Any, new_fingerprint: str | None = None) -> Dataset:
         """Cast one column, e.g. ``cast_column("image", Image(decode=False))`` or strings to a ``ClassLabel``."""
@@ -127,20 +159,30 @@ class ColumnsMixin:
         return self.cast(features, new_fingerprint=new_fingerprint)
 
     def class_encode_column(self: Dataset, column: str, include_nulls: bool = False) -> Dataset:
-        """Turn a column of labels into a ``ClassLabel`` with the sorted distinct values as names."""
+        """Turn a column of labels into a ``ClassLabel`` whose names are the sorted distinct values as text
+        (``str(value)``, as `datasets` spells them: ``"True"``, ``"1.5"``); nulls stay null unless
+        ``include_nulls`` (then they are the class ``"None"``)."""
         _check_columns(self, [column], "encode")
-        if isinstance(self.features[column], ClassLabel):
+        feature = self._info.features[column]
+        if isinstance(feature, ClassLabel):
             return self
-        names = sorted(str(v) for v in self.unique(column) if include_nulls or v is not None)
-        labels = self._rows_table(slice(None)).column(column) if self._indices is not None else self.data.column(column)
-        as_text = pc.cast(labels, pa.string())
+        if not isinstance(feature, Value):
+            raise ValueError(
+                f"Class encoding is only supported for Value column, and column {column} is {type(feature).__name__}."
+            )
+        labels = self._rows_table(slice(None)).column(column).combine_chunks()
+        distinct = pc.unique(labels)
+        texts = [None if v is None else v if isinstance(v, str) else str(v) for v in distinct.to_pylist()]
         if include_nulls:
-            as_text = pc.fill_null(as_text, "None")
-        ids = pc.index_in(as_text, value_set=pa.array(names, pa.string()))
+            texts = ["None" if t is None else t for t in texts]
+        names = sorted({t for t in texts if t is not None})
+        name_ids = {name: i for i, name in enumerate(names)}
+        lookup = pa.array([None if t is None else name_ids[t] for t in texts], pa.int64())
+        ids = pc.take(lookup, pc.index_in(labels, value_set=distinct, skip_nulls=False))
         base = self.flatten_indices() if self._indices is not None else self
-        features = base.features.copy()
+        features = base._info.features.copy()
         features[column] = ClassLabel(names=names)
-        table = base.data.set_column(base.column_names.index(column), column, pc.cast(ids, pa.int64()))
+        table = base.data.set_column(base.column_names.index(column), column, ids)
         info = base._info.copy()
         info.features = features
         return base._replace(
@@ -148,6 +190,40 @@ class ColumnsMixin:
             info=info,
             fingerprint=self._new_fingerprint("class_encode_column", column=column, nulls=include_nulls),
         )
+
+    def align_labels_with_mapping(self: Dataset, label2id: dict, label_column: str) -> Dataset:
+        """Renumber a ``ClassLabel`` (or ``List(ClassLabel)``) column so that its ids follow ``label2id`` (a model's
+        mapping); names are matched case-insensitively, and the feature takes the mapping's names."""
+        _check_columns(self, [label_column], "align")
+        feature = self._info.features[label_column]
+        inner = feature.feature if isinstance(feature, (List, LargeList)) else feature
+        if not isinstance(inner, ClassLabel):
+            raise ValueError(
+                "Aligning labels with a mapping is only supported for ClassLabel column or List column with the inner "
+                f"type ClassLabel, and column {feature} is of type {type(feature).__name__}."
+            )
+        label2id = dict(sorted(label2id.items(), key=lambda item: item[1]))
+        names = list(label2id)
+        lower = {name.lower(): new_id for name, new_id in label2id.items()}
+        missing = [name for name in inner.names if name.lower() not in lower]
+        if missing:
+            raise KeyError(f"labels {missing} of column {label_column!r} are not in the mapping {sorted(lower)}")
+        lookup = pa.array([lower[name.lower()] for name in inner.names], pa.int64())
+        new_inner = ClassLabel(num_classes=len(names), names=names)
+        features = self._info.features.copy()
+        features[label_column] = new_inner if inner is feature else List(new_inner)
+
+        def renumber(table: pa.Table) -> pa.Table:
+            column = table.column(label_column).combine_chunks()
+            if inner is feature:
+                column = pc.take(lookup, column)
+            else:
+                column = pa.ListArray.from_arrays(column.offsets, pc.take(lookup, column.values), mask=column.is_null())
+            return table.set_column(table.column_names.index(label_column), label_column, column)
+
+        return self.with_format("arrow").map(
+            renumber, batched=True, features=features, desc="Aligning the labels"
+        ).with_format(**_format_args(self))
 
     def add_column(
         self: Dataset,
@@ -165,20 +241,11 @@ class ColumnsMixin:
         if len(column) != self.num_rows:
             raise ValueError(f"Column of length {len(column)} does not match the dataset's {self.num_rows} rows")
         base = self.flatten_indices() if self._indices is not None else self
-        if isinstance(column, (pa.Array, pa.ChunkedArray)):
-            array = column
-            feature = feature or Features.from_arrow_schema(pa.schema([pa.field(name, column.type)]))[name]
+        if feature is not None:
+            array = encoded_column(column, feature, name)
         else:
-            from .encode import infer_column_feature
-
-            values = list(column) if not isinstance(column, np.ndarray) else column
-            array = column_to_arrow(values, feature)
-            feature = (
-                feature
-                or infer_column_feature(list(values))
-                or Features.from_arrow_schema(pa.schema([pa.field(name, array.type)]))[name]
-            )
-        features = Features({**base.features, name: feature})
+            array, feature = typed_column(column, column=name)
+        features = Features({**base._info.features, name: feature})
         table = base.data.append_column(pa.field(name, get_nested_type(feature)), array).cast(features.arrow_schema)
         info = base._info.copy()
         info.features = features
@@ -189,41 +256,41 @@ class ColumnsMixin:
         )
 
     def add_item(self: Dataset, item: dict, new_fingerprint: str | None = None) -> Dataset:
-        """Append one row (its values encoded by this dataset's features)."""
-        row, _ = table_from_rows([{name: item.get(name) for name in self.column_names}], self.features)
-        extra = set(item) - set(self.column_names)
-        if extra:
-            raise ValueError(f"Item has columns {sorted(extra)} that the dataset does not have: {self.column_names}")
+        """Append one row, its values encoded by this dataset's features. As in `datasets`, a key the dataset
+        lacks becomes a new column (None in the other rows), and a column the item lacks is None in it."""
+        own = self._info.features
+        features = Features(own)
+        for key, value in item.items():
+            if key not in own or (_is_null(own[key]) and value is not None):
+                features[key] = typed_column([value], column=key)[1]
+        row = {name: encoded_column([item.get(name)], feature, name) for name, feature in features.items()}
+        row_table = pa.Table.from_arrays(list(row.values()), schema=features.arrow_schema)
         old_rows = self.data.num_rows
-        table = pa.concat_tables([self.data, row.cast(self.data.schema)])
+        arrays = [
+            self.data.column(name) if name in own else pa.nulls(old_rows, get_nested_type(feature))
+            for name, feature in features.items()
+        ]
+        table = pa.Table.from_arrays(arrays, names=list(features)).cast(features.arrow_schema)
+        info = self._info.copy()
+        info.features = features
         indices = np.append(self._indices, old_rows) if self._indices is not None else False
         return self._replace(
-            table=self._table.replaced(table),
+            table=self._table.replaced(pa.concat_tables([table, row_table])),
             indices=indices,
+            info=info,
             fingerprint=new_fingerprint or self._new_fingerprint("add_item", item=item),
         )
 
     def flatten(self: Dataset, new_fingerprint: str | None = None, max_depth: int = 16) -> Dataset:
-        """Replace struct (dict) columns by one column per field, named ``parent.child``."""
-        table = self.data
-        for _ in range(max_depth):
-            features = Features.from_arrow_schema(table.schema)
-            nested = [n for n, f in features.items() if isinstance(f, dict)]
-            if not nested:
-                break
-            table = pa.Table.from_arrays(
-                [
-                    arr
-                    for n in table.column_names
-                    for arr in (table.column(n).flatten() if n in nested else [table.column(n)])
-                ],
-                names=[
-                    name
-                    for n in table.column_names
-                    for name in ([f"{n}.{child}" for child in features[n]] if n in nested else [n])
-                ],
-            )
-        flat = self.features.flatten(max_depth=max_depth)
+        """Replace struct (dict) columns by one column per field, named ``parent.child``, in place of the struct
+        (the column order is the table's, as in `datasets`)."""
+        names: list[str] = []
+        arrays: list[pa.ChunkedArray] = []
+        for name, feature in self._info.features.items():
+            _flatten_column(name, feature, self.data.column(name), max_depth - 1, names, arrays)
+        flat = self._info.features.flatten(max_depth=max_depth)
+        flat = Features({name: flat[name] for name in names})
+        table = pa.Table.from_arrays(arrays, names=names)
         table = table.cast(flat.arrow_schema)
         info = self._info.copy()
         info.features = flat

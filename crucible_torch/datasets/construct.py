@@ -20,6 +20,7 @@ from ..config import data_cache_dir
 from ..features import Features, cast_table_to_features
 from ..hub.naming import safe_path_component
 from .encode import table_from_batch, table_from_rows
+from .map_output import OutputTypes
 
 if TYPE_CHECKING:
     from .arrow_dataset import Dataset
@@ -37,14 +38,32 @@ _ROWS_PER_ENCODE = 1000  # generator rows are encoded to Arrow this many at a ti
 def _generated_tables(
     generator: Callable[..., Iterator[dict]], gen_kwargs: dict, features: Features | None
 ) -> Iterator[pa.Table]:
+    """The generator's rows as tables of ``_ROWS_PER_ENCODE`` rows; without ``features`` the first table fixes
+    the column types and later ones are cast to them (as `datasets`' writer does)."""
+    types = OutputTypes(None)
+    names: list[str] | None = None
+    start = 0
+
+    def encode(rows: list[dict]) -> pa.Table:
+        if features is not None:
+            return table_from_rows(rows, features)[0]
+        columns = {name: [row.get(name) for row in rows] for name in names}
+        span = range(start, start + len(rows))
+        typed = {name: types.convert(name, values, span) for name, values in columns.items()}
+        schema = Features({name: feature for name, (_, feature) in typed.items()}).arrow_schema
+        return pa.Table.from_arrays([array for array, _ in typed.values()], schema=schema)
+
     rows: list[dict] = []
     for row in generator(**gen_kwargs):
+        if names is None:
+            names = list(row)
         rows.append(row)
         if len(rows) == _ROWS_PER_ENCODE:
-            yield table_from_rows(rows, features)[0]
+            yield encode(rows)
+            start += len(rows)
             rows = []
     if rows:
-        yield table_from_rows(rows, features)[0]
+        yield encode(rows)
 
 
 class ConstructMixin:
@@ -125,7 +144,7 @@ class ConstructMixin:
         if keep_in_memory:
             parts = list(tables)
             table = (
-                pa.concat_tables(parts, promote_options="default")
+                pa.concat_tables(parts)
                 if parts
                 else (features.arrow_schema.empty_table() if features else pa.table({}))
             )

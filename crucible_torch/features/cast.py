@@ -31,13 +31,17 @@ class CastError(CrucibleError, ValueError, TypeError):
         self.column = column
 
 
-def cast_array_to_feature(array: pa.Array | pa.ChunkedArray, feature: FeatureType) -> pa.Array | pa.ChunkedArray:
+def cast_array_to_feature(
+    array: pa.Array | pa.ChunkedArray, feature: FeatureType, allow_primitive_to_str: bool = True
+) -> pa.Array | pa.ChunkedArray:
     """Cast one Arrow array (or chunked array) to the storage type of ``feature``.
 
     Raises ``TypeError`` for impossible casts and ``pyarrow.ArrowInvalid`` for values that do not fit.
+    ``allow_primitive_to_str=False`` refuses to turn numbers, bools or decimals into strings (`datasets` uses
+    it when it only *tries* to keep a column's old type).
     """
     if isinstance(array, pa.ChunkedArray):
-        chunks = [cast_array_to_feature(chunk, feature) for chunk in array.chunks]
+        chunks = [cast_array_to_feature(chunk, feature, allow_primitive_to_str) for chunk in array.chunks]
         return pa.chunked_array(chunks, type=get_nested_type(feature) if not chunks else None)
     if isinstance(array, pa.ExtensionArray):
         array = array.storage
@@ -50,17 +54,21 @@ def cast_array_to_feature(array: pa.Array | pa.ChunkedArray, feature: FeatureTyp
         if isinstance(feature, dict) and {f.name for f in array.type} <= set(feature):
             children = dict(zip([f.name for f in array.type], array.flatten(), strict=True))
             arrays = [
-                cast_array_to_feature(children.get(name, pa.nulls(len(array))), sub) for name, sub in feature.items()
+                cast_array_to_feature(children.get(name, pa.nulls(len(array))), sub, allow_primitive_to_str)
+                for name, sub in feature.items()
             ]
             mask = array.is_null() if array.null_count else None
             return pa.StructArray.from_arrays(arrays, names=list(feature), mask=mask)
     elif types.is_list(array.type) or types.is_large_list(array.type) or types.is_fixed_size_list(array.type):
         if isinstance(feature, (List, LargeList)):
-            return _cast_list(array, feature)
+            return _cast_list(array, feature, allow_primitive_to_str)
     elif not isinstance(feature, (dict, list, tuple, List, LargeList)):
         target = get_nested_type(feature)
         if types.is_null(target):
             raise TypeError(f"Couldn't cast array of type {array.type} to {target}")
+        textual = types.is_string(target) or types.is_large_string(target) or types.is_string_view(target)
+        if textual and not allow_primitive_to_str and (types.is_primitive(array.type) or types.is_decimal(array.type)):
+            raise TypeError(f"Not casting {array.type} to {target}: numbers are only turned into text on request")
         return array if array.type == target else array.cast(target)
     raise TypeError(f"Couldn't cast array of type\n{array.type}\nto\n{feature}")
 
@@ -74,16 +82,16 @@ def _list_offsets_with_nulls(array: pa.Array) -> pa.Array:
     return pa.concat_arrays([starts, offsets[-1:]])
 
 
-def _cast_list(array: pa.Array, feature: List | LargeList) -> pa.Array:
+def _cast_list(array: pa.Array, feature: List | LargeList, allow_primitive_to_str: bool = True) -> pa.Array:
     """Cast the values of a list array, then change the list layout (list/large/fixed-size) with Arrow."""
     if pa.types.is_fixed_size_list(array.type):
         size = array.type.list_size
         values = array.values[array.offset * size : (array.offset + len(array)) * size]
-        cast_values = cast_array_to_feature(values, feature.feature)
+        cast_values = cast_array_to_feature(values, feature.feature, allow_primitive_to_str)
         mask = array.is_null() if array.null_count else None
         rebuilt = pa.FixedSizeListArray.from_arrays(cast_values, size, mask=mask)
     else:
-        cast_values = cast_array_to_feature(array.values, feature.feature)
+        cast_values = cast_array_to_feature(array.values, feature.feature, allow_primitive_to_str)
         if cast_values.type == array.values.type:
             rebuilt = array
         else:
