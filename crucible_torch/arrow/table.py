@@ -68,6 +68,13 @@ def apply_op(table: pa.Table, op: str, args: tuple) -> pa.Table:
         return table.slice(args[0], args[1])
     if op == "cast":
         return table.cast(args[0])
+    if op == "conform":  # the columns of a schema, in its order; a column the table lacks is all null
+        schema = args[0]
+        arrays = [
+            table.column(f.name).cast(f.type) if f.name in table.column_names else pa.nulls(table.num_rows, f.type)
+            for f in schema
+        ]
+        return pa.Table.from_arrays(arrays, schema=schema)
     if op == "drop_metadata":
         return table.replace_schema_metadata(None)
     raise ValueError(f"unknown table operation {op!r}")

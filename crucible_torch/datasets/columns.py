@@ -145,9 +145,8 @@ class ColumnsMixin:
 
         # only the rows of this dataset are cast (as `datasets` does): rows a filter dropped may not fit the features
         step = batch_size or 10_000
-        batches = (
-            cast_table_to_features(self._rows_table(slice(s, s + step)), features) for s in range(0, self.num_rows, step)
-        )
+        starts = range(0, self.num_rows, step)
+        batches = (cast_table_to_features(self._rows_table(slice(s, s + step)), features) for s in starts)
         table = write_or_keep(self, batches, target, fingerprint, keep_in_memory)
         return self._replace(table=table, indices=None, info=info, fingerprint=fingerprint)
 
@@ -221,9 +220,11 @@ class ColumnsMixin:
                 column = pa.ListArray.from_arrays(column.offsets, pc.take(lookup, column.values), mask=column.is_null())
             return table.set_column(table.column_names.index(label_column), label_column, column)
 
-        return self.with_format("arrow").map(
-            renumber, batched=True, features=features, desc="Aligning the labels"
-        ).with_format(**_format_args(self))
+        return (
+            self.with_format("arrow")
+            .map(renumber, batched=True, features=features, desc="Aligning the labels")
+            .with_format(**_format_args(self))
+        )
 
     def add_column(
         self: Dataset,

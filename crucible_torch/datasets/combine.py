@@ -31,23 +31,24 @@ def concatenate_datasets(
         raise ValueError("Unable to concatenate an empty list of datasets.")
     if axis not in (0, 1):
         raise ValueError("axis must be 0 or 1")
-    format = dsets[0].format
-    if any(d.format != format for d in dsets):
-        format = {}
+    format = _raw_format(dsets[0])
+    if any(_raw_format(d) != format for d in dsets):
+        format = None
     fingerprint = update_fingerprint("".join(d._fingerprint for d in dsets), "concatenate", {"axis": axis})
     if axis == 1:
         return _concat_columns(dsets, info, split, fingerprint, format)
-    names = dsets[0].column_names
-    for d in dsets[1:]:
-        if sorted(d.column_names) != sorted(names):
-            raise ValueError(f"Datasets to concatenate must have the same columns; got {names} and {d.column_names}")
-    features = align_features([d.features for d in dsets])
-    features = Features({n: features[n] for n in names})
+    # as `datasets`: every column of every dataset, in order of first appearance; a dataset without a column
+    # gives None there (columns shared must have the same feature, or be all-null in some datasets)
+    aligned = align_features([d._info.features for d in dsets])
+    names = list(dict.fromkeys(n for d in dsets for n in d.column_names))
+    features = Features({n: aligned[n] for n in names})
     schema = features.arrow_schema
     tables, index_parts, offset = [], [], 0
     for d in dsets:
-        t = d._table.then("select", tuple(names))
-        if t.table.schema != schema:
+        t = d._table
+        if d.column_names != names:
+            t = t.then("conform", schema)
+        elif t.table.schema != schema:
             t = t.then("cast", schema)
         tables.append(t)
         index_parts.append((d._indices if d._indices is not None else np.arange(d.num_rows)) + offset)
@@ -57,13 +58,26 @@ def concatenate_datasets(
     info = info.copy()
     info.features = features
     out = Dataset(concat_arrow_tables(tables), info=info, split=split, indices=indices, fingerprint=fingerprint)
-    if format:
-        out.set_format(format["type"], format["columns"], format["output_all_columns"], **format["format_kwargs"])
-    return out
+    return _with_format(out, format)
+
+
+_FORMAT_STATE = ("_format_type", "_format_kwargs", "_format_columns", "_output_all_columns", "_transform")
+
+
+def _raw_format(dataset: Dataset) -> dict:
+    """A dataset's format state as set (format columns stay None when unset, so new columns are formatted)."""
+    return {name: getattr(dataset, name) for name in _FORMAT_STATE}
+
+
+def _with_format(dataset: Dataset, format: dict | None) -> Dataset:
+    if format is not None:
+        dataset.__dict__.update({name: value for name, value in format.items()})
+        dataset._format_kwargs = dict(dataset._format_kwargs)
+    return dataset
 
 
 def _concat_columns(
-    dsets: list[Dataset], info: DatasetInfo | None, split: str | None, fingerprint: str, format: dict
+    dsets: list[Dataset], info: DatasetInfo | None, split: str | None, fingerprint: str, format: dict | None
 ) -> Dataset:
     if any(d.num_rows != dsets[0].num_rows for d in dsets):
         raise ValueError("Number of rows must match for all datasets")
@@ -81,9 +95,7 @@ def _concat_columns(
     info = (info or DatasetInfo()).copy()
     info.features = features
     out = Dataset(table, info=info, split=split, fingerprint=fingerprint)
-    if format:
-        out.set_format(format["type"], format["columns"], format["output_all_columns"], **format["format_kwargs"])
-    return out
+    return _with_format(out, format)
 
 
 def _round_robin(lengths: list[int], offsets: np.ndarray, strategy: str) -> np.ndarray:

@@ -75,12 +75,7 @@ class Runner:
 
     # ------------------------------------------------------------------ inputs
     def _call(self, inputs: Any, indices: Any, rank: int) -> Any:
-        if self.input_columns is None:
-            args = [inputs]
-        elif _is_frame(inputs) or isinstance(inputs, pa.Table):
-            args = [inputs[c] for c in self.input_columns]
-        else:
-            args = [inputs[c] for c in self.input_columns]
+        args = [inputs] if self.input_columns is None else [inputs[c] for c in self.input_columns]
         if self.with_indices:
             args.append(indices)
         if self.with_rank:
@@ -109,11 +104,12 @@ class Runner:
         """(inputs the function saw, what it returned): one of each when batched, lists of rows otherwise."""
         indices = range(offset + rows.start, offset + rows.stop)
         view = self._view()
+        features = self.dataset._info.features
         if self.batched:
-            inputs = LazyBatch(pa_inputs, self.dataset._info.features) if self.lazy else view._format(pa_inputs, "batch")
+            inputs = LazyBatch(pa_inputs, features) if self.lazy else view._format(pa_inputs, "batch")
             return inputs, self._call(inputs, list(indices), rank)
         if self.lazy:
-            batch = LazyBatch(pa_inputs, self.dataset._info.features)
+            batch = LazyBatch(pa_inputs, features)
             inputs = [LazyRow(batch, i) for i in range(pa_inputs.num_rows)]
         elif self.for_filter:
             formatted = view._format(pa_inputs, "batch")

@@ -28,7 +28,7 @@ from .map_runner import Runner
 if TYPE_CHECKING:
     from .arrow_dataset import Dataset
 
-_JOB: tuple | None = None  # the (dataset, runner arguments, ...) a forked map worker inherits; functions need not pickle
+_JOB: tuple | None = None  # what a forked map worker inherits (dataset, runner arguments): functions need not pickle
 _MAP_VERSION = 2  # part of map fingerprints: cache files of an older result layout are not reused
 
 
@@ -215,7 +215,8 @@ class ProcessingMixin:
         if num_proc and num_proc > 1 and self.num_rows > 1:
             num_proc = min(num_proc, self.num_rows)
             in_memory = keep_in_memory or cache_dir_of(self) is None
-            parts = _run_parallel(self, dict(function=function, for_filter=False, **kwargs), num_proc, fingerprint, in_memory)
+            job = dict(function=function, for_filter=False, **kwargs)
+            parts = _run_parallel(self, job, num_proc, fingerprint, in_memory)
             result = _assemble(self, parts)
         else:
             runner = Runner(self, function, for_filter=False, **kwargs)

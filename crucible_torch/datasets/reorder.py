@@ -22,9 +22,12 @@ if TYPE_CHECKING:
 
 
 def _unseeded_seed() -> int:
-    """The seed `datasets` derives from NumPy's global state when none is given."""
+    """The seed `datasets` derives from NumPy's global state when none is given; the global generator then
+    moves one step, so the next call (the next epoch's ``shuffle()``) gets another seed, as in `datasets`."""
     _, keys, pos, *_ = np.random.get_state()
-    return int(keys[pos] if pos < 624 else keys[0])
+    seed = int(keys[pos] if pos < 624 else keys[0])
+    np.random.random()
+    return seed
 
 
 def _as_index_array(indices: Any, n: int) -> np.ndarray:
@@ -64,6 +67,16 @@ class ReorderMixin:
             return self._replace(table=self._table.then("slice", 0, 0), fingerprint=fingerprint)
         composed = self._indices[arr] if self._indices is not None else arr
         return self._replace(indices=composed, fingerprint=fingerprint)
+
+    def repeat(self: Dataset, num_times: int) -> Dataset:
+        """The rows ``num_times`` times over, in order (the same table stacked, no rows copied)."""
+        if num_times is None:
+            raise ValueError("Map style datasets do not support indefinite repetition.")
+        if num_times <= 0:
+            return self.select([])
+        from .combine import concatenate_datasets
+
+        return concatenate_datasets([self] * num_times)
 
     def take(self: Dataset, n: int) -> Dataset:
         """The first ``n`` rows."""
@@ -193,7 +206,6 @@ class ReorderMixin:
         if generator is None and shuffle:
             if seed is None:
                 seed = _unseeded_seed()
-                np.random.random()
             generator = np.random.default_rng(seed)
         if not shuffle:
             if stratify_by_column is not None:

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from ..features import Features, align_features
-from .nodes import Emitted, Node, SlotContext, Token, derived_seed
+from .nodes import Emitted, Node, RowwiseNode, SlotContext, Token, derived_seed
 
 STOPPING_STRATEGIES = ("first_exhausted", "all_exhausted", "all_exhausted_without_replacement")
 _DRAW_BLOCK = 1000
@@ -25,19 +25,50 @@ _END = object()
 
 
 def _common_features(children: Sequence[Node]) -> Features | None:
+    """Every column of every part, in order of first appearance (shared columns aligned as in `datasets`)."""
     features = [child.features for child in children]
     if any(f is None for f in features):
         return None
-    return align_features(features)  # type: ignore[arg-type]
+    aligned = align_features(features)  # type: ignore[arg-type]
+    return Features({name: aligned[name] for f in features for name in f})
+
+
+def _conformed(node: Node, features: Features | None) -> Node:
+    """``node``, its rows given every column of ``features`` (None where it has no such column), in order."""
+    if features is None or node.features is None or list(node.features) == list(features):
+        return node
+    return ConformNode(node, features)
+
+
+class ConformNode(RowwiseNode):
+    """Rows of one part of a concatenation or interleaving with the columns of the whole, None where missing."""
+
+    def __init__(self, child: Node, features: Features) -> None:
+        super().__init__(child)
+        self._features = features
+        self.names = list(features)
+
+    @property
+    def features(self) -> Features:
+        return self._features
+
+    def with_children(self, children: tuple[Node, ...]) -> ConformNode:
+        return ConformNode(children[0], self._features)
+
+    def apply(self, row: dict) -> dict:
+        return {name: row.get(name) for name in self.names}
+
+    def seek_token(self, rows: int) -> Token | None:
+        return self.children[0].seek_token(rows)
 
 
 class ConcatNode(Node):
     """The parts one after the other in each slot; ``seed`` (set by ``shuffle``) shuffles their order per epoch."""
 
     def __init__(self, children: Sequence[Node], seed: int | None = None) -> None:
-        self.children = tuple(children)
+        self._features = _common_features(children)
+        self.children = tuple(_conformed(child, self._features) for child in children)
         self.seed = seed
-        self._features = _common_features(self.children)
 
     @property
     def features(self) -> Features | None:
@@ -112,11 +143,11 @@ class InterleaveNode(Node):
                     'interleave_datasets with stopping_strategy="all_exhausted" cannot exhaust a dataset that is '
                     "never sampled; give every dataset a probability > 0."
                 )
-        self.children = tuple(children)
+        self._features = _common_features(children)
+        self.children = tuple(_conformed(child, self._features) for child in children)
         self.probabilities = list(probabilities) if probabilities is not None else None
         self.seed = int(np.random.default_rng().integers(2**63 - 1)) if seed is None else seed
         self.stopping_strategy = stopping_strategy
-        self._features = _common_features(self.children)
 
     @property
     def features(self) -> Features | None:
