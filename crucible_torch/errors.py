@@ -98,3 +98,24 @@ class SplitNotFoundError(CrucibleError, ValueError):
 
 class ImageDecodeError(CrucibleError, ValueError):
     """Image bytes could not be decoded; names the row and column when known."""
+
+
+class MissingValueError(CrucibleError, ValueError):
+    """A missing value (None) where a tensor of ints or bools cannot hold one; names the column and the row.
+
+    ``row`` counts rows of the batch being converted; a map-style dataset re-raises it with its own row index.
+    """
+
+    def __init__(self, column: str, row: int, where: str = "of the batch", hint: str | None = None) -> None:
+        self.column, self.row, self.hint = column, row, hint
+        fix = hint or (
+            "filter those rows, or give a fill value: with_format('torch', fill_value=0) or Collator(fill_value=0)"
+        )
+        super().__init__(
+            f"column {column!r}: row {row} {where} is missing (None), and an int or bool tensor cannot hold a missing "
+            f"value; {fix}"
+        )
+
+    def at(self, row: int, where: str) -> MissingValueError:
+        """The same error for another row numbering (e.g. the dataset's index instead of the batch's)."""
+        return MissingValueError(self.column, row, where, self.hint)

@@ -14,10 +14,11 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 import torch
 
+from ..errors import MissingValueError
 from ..features import Audio, ClassLabel, Features, Image, LargeList, List, Value, is_pil_image
+from .missing import fill_missing, first_missing_row
 
 _INT_TYPES = {"int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64"}
 _FLOAT_TYPES = {"float16", "float32", "float64", "float", "double"}
@@ -121,14 +122,13 @@ class Collator:
         else:
             out[name] = value
 
-    def _null_rows(self, array: pa.Array) -> list[int]:
-        return np.flatnonzero(array.is_null().to_numpy(zero_copy_only=False)).tolist()
-
     def _numbers(self, array: pa.Array, feature: Any, kind: str, name: str) -> torch.Tensor:
+        """A number column (or the values of a list column) as a tensor; a missing float is NaN."""
         if array.null_count:
-            if self.fill_value is None:
-                raise _missing_value(name, self._null_rows(array)[0])
-            array = pc.fill_null(array, pa.scalar(self.fill_value).cast(array.type))
+            if self.fill_value is not None:
+                array = fill_missing(array, self.fill_value)
+            elif kind != "float":
+                raise MissingValueError(name, first_missing_row(array))
         values = np.array(array.to_numpy(zero_copy_only=False))
         return torch.from_numpy(values).to(self._dtype(feature, kind))
 
@@ -157,6 +157,10 @@ class Collator:
             or pa.types.is_large_list(array.type)
             or pa.types.is_fixed_size_list(array.type)
         ):
+            if element_kind != "float" and self.fill_value is None:
+                row = first_missing_row(array)
+                if row is not None:
+                    raise MissingValueError(name, row)
             return self._lists(array, element, element_kind, name)
         values = array.to_pylist()
         if isinstance(feature, Value) and feature.dtype in _TEXT_TYPES:
@@ -199,9 +203,12 @@ class Collator:
         if kind is not None and all(isinstance(v, (int, float, bool, np.generic)) for v in values):
             return torch.tensor(values, dtype=self._dtype(feature, kind))
         if kind is not None and any(v is None for v in values):
-            if self.fill_value is None:
-                raise _missing_value(name, next(i for i, v in enumerate(values) if v is None))
-            return torch.tensor([self.fill_value if v is None else v for v in values], dtype=self._dtype(feature, kind))
+            missing = float("nan") if kind == "float" else self.fill_value
+            if self.fill_value is not None:
+                missing = self.fill_value
+            if missing is None:
+                raise MissingValueError(name, next(i for i, v in enumerate(values) if v is None))
+            return torch.tensor([missing if v is None else v for v in values], dtype=self._dtype(feature, kind))
         if isinstance(feature, Image) and feature.decode:
             return self._images(values, feature.mode, name)
         element = _element(feature)
@@ -318,13 +325,6 @@ class Collator:
             elif len(r):
                 out[i, longest - len(r) :] = r
         return _Padded(out, lengths)
-
-
-def _missing_value(name: str, row: int) -> ValueError:
-    return ValueError(
-        f"column {name!r}: row {row} of the batch is None; pass fill_value= to the Collator (or filter those "
-        "rows) to collate numeric columns with missing values"
-    )
 
 
 class _Padded:

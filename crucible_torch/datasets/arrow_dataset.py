@@ -20,6 +20,7 @@ from ..arrow.fingerprint import random_fingerprint, update_fingerprint
 from ..arrow.info import DatasetInfo
 from ..arrow.table import ArrowTable
 from ..batching.row_batch import RowBatch
+from ..errors import MissingValueError
 from ..features import Features
 from ..formatting.formatters import Formatter, canonical_format_type, make_formatter, unnest
 from .column import Column
@@ -243,8 +244,21 @@ class Dataset(
                 return self._format(self._rows_table(slice(None)).select([key]), "column")
             return Column(self, key)
         if isinstance(key, (int, np.integer)) and not isinstance(key, (bool, np.bool_)):
-            return self._format(self._rows_table(key), "row")
-        return self._format(self._rows_table(key), "batch")
+            return self._format_rows(self._rows_table(key), "row", [int(key) % max(self.num_rows, 1)])
+        return self._format_rows(self._rows_table(key), "batch", key)
+
+    def _format_rows(self, table: pa.Table, kind: str, key: Any) -> Any:
+        """``_format``, a missing-value error naming the dataset's row (``key`` selected the rows) instead of the
+        batch's."""
+        try:
+            return self._format(table, kind)
+        except MissingValueError as err:
+            if isinstance(key, slice):
+                rows = range(*key.indices(self.num_rows))
+            else:
+                rows = np.arange(self.num_rows)[np.asarray(key)] if np.asarray(key).dtype == bool else key
+            row = int(rows[err.row]) % max(self.num_rows, 1)
+            raise err.at(row, "of the dataset") from None
 
     def __getitems__(self, keys: list[int]) -> RowBatch:
         """A batch for ``DataLoader``: one Arrow gather; rows materialise only if a row-wise collate asks."""
@@ -253,7 +267,7 @@ class Dataset(
             self._info.features,
             self._format_type,
             self._format_columns,
-            lambda table: self._format(table, "batch"),
+            lambda table: self._format_rows(table, "batch", keys),
         )
 
     def _column_values(self, name: str, key: Any) -> Any:
@@ -270,13 +284,16 @@ class Dataset(
         return view._format(table, "column")
 
     def __iter__(self) -> Iterator[Any]:
+        """Rows in the current format; each is what ``self[i]`` returns (python and torch rows are cut from
+        formatted batches, which gives the same values faster)."""
         for start in range(0, self.num_rows, _ITER_BATCH):
-            batch_table = self._rows_table(slice(start, start + _ITER_BATCH))
-            if self._format_type in ("arrow", "pandas"):
+            rows = slice(start, start + _ITER_BATCH)
+            batch_table = self._rows_table(rows)
+            if self._format_type not in (None, "torch"):
                 for i in range(batch_table.num_rows):
-                    yield self._format(batch_table.slice(i, 1), "row")
+                    yield self._format_rows(batch_table.slice(i, 1), "row", [start + i])
                 continue
-            batch = self._format(batch_table, "batch")
+            batch = self._format_rows(batch_table, "batch", rows)
             for i in range(batch_table.num_rows):
                 yield {name: values[i] for name, values in batch.items()}
 
@@ -284,7 +301,8 @@ class Dataset(
         """Batches of ``batch_size`` rows in the current format."""
         stop = self.num_rows - self.num_rows % batch_size if drop_last_batch else self.num_rows
         for start in range(0, stop, batch_size):
-            yield self._format(self._rows_table(slice(start, min(start + batch_size, stop))), "batch")
+            rows = slice(start, min(start + batch_size, stop))
+            yield self._format_rows(self._rows_table(rows), "batch", rows)
 
     # ----------------------------------------------------------------- format
     def set_format(

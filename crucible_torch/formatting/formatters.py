@@ -1,8 +1,8 @@
-"""Output formats of a map-style Dataset: python, numpy, torch, arrow, pandas, and custom transforms.
+"""Output formats: python, arrow, pandas and custom transforms here; numpy and torch in their own modules.
 
 A formatter turns an Arrow slice (already taken by row indices) into what ``__getitem__`` returns: a row, a
 batch (dict of columns) or a single column. Features drive decoding (Image -> PIL in python format, uint8
-arrays in numpy/torch) and the tensor dtypes (int -> int64, float -> float32, as `datasets`' formatters do).
+arrays in numpy/torch).
 """
 
 from __future__ import annotations
@@ -10,10 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-import numpy as np
 import pyarrow as pa
 
-from ..features import Features, is_pil_image
+from ..features import Features
 
 FORMAT_ALIASES = {
     None: None,
@@ -46,41 +45,6 @@ def unnest(batch: Mapping[str, Any]) -> dict[str, Any]:
     return {key: value[0] for key, value in batch.items()}
 
 
-def _consolidate_numpy(values: list) -> Any:
-    if (
-        values
-        and all(isinstance(v, (np.ndarray, np.number, np.bool_)) and np.shape(v) == np.shape(values[0]) for v in values)
-        and len({np.asarray(v).dtype for v in values}) == 1
-    ):
-        return np.stack(values)
-    out = np.empty(len(values), dtype=object)
-    out[:] = values
-    return out
-
-
-def _tensorize_numpy(value: Any) -> Any:
-    if isinstance(value, (str, bytes, type(None), np.number, np.bool_)):
-        return value
-    if isinstance(value, dict):
-        return {k: _tensorize_numpy(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return _consolidate_numpy([_tensorize_numpy(v) for v in value])
-    if is_pil_image(value):
-        return np.asarray(value)
-    if isinstance(value, bool):
-        return np.bool_(value)
-    if isinstance(value, int):
-        return np.int64(value)
-    if isinstance(value, float):
-        return np.float32(value)
-    if isinstance(value, np.ndarray):
-        if np.issubdtype(value.dtype, np.integer) and value.dtype != np.int64:
-            return value.astype(np.int64)
-        if np.issubdtype(value.dtype, np.floating) and value.dtype != np.float32:
-            return value.astype(np.float32)
-    return value
-
-
 class Formatter:
     """Python format: rows and batches of plain Python objects with features decoded."""
 
@@ -107,36 +71,6 @@ class Formatter:
 
     def format_column(self, table: pa.Table) -> Any:
         return self.format_batch(table)[table.column_names[0]]
-
-
-class NumpyFormatter(Formatter):
-    """NumPy format: numeric columns as arrays (int64/float32 by default), images as HWC uint8 arrays."""
-
-    def convert_batch(self, batch: dict[str, list]) -> dict[str, Any]:
-        return {name: _tensorize_numpy(list(values)) for name, values in batch.items()}
-
-    def format_row(self, table: pa.Table) -> dict[str, Any]:
-        row = unnest(self._python_batch(table))
-        return {name: _tensorize_numpy(value) for name, value in row.items()}
-
-
-class TorchFormatter(Formatter):
-    """Torch format: the same Feature-driven rules as :class:`crucible_torch.Collator`, per row or per batch."""
-
-    def __init__(self, features: Features | None, **collate_options: Any):
-        super().__init__(features)
-        from ..batching.collator import Collator
-
-        self.collator = Collator(features, **collate_options)
-
-    def format_batch(self, table: pa.Table) -> dict[str, Any]:
-        return self.collator.collate_table(table)
-
-    def format_row(self, table: pa.Table) -> dict[str, Any]:
-        return self.collator.convert_row(unnest(self._python_batch(table)))
-
-    def convert_batch(self, batch: dict[str, list]) -> dict[str, Any]:
-        return self.collator.collate_columns(batch)
 
 
 class ArrowFormatter(Formatter):
@@ -210,8 +144,12 @@ def make_formatter(
     if format_type is None:
         return Formatter(features)
     if format_type == "numpy":
-        return NumpyFormatter(features)
+        from .numpy_format import NumpyFormatter
+
+        return NumpyFormatter(features, **format_kwargs)
     if format_type == "torch":
+        from .torch_format import TorchFormatter
+
         return TorchFormatter(features, **format_kwargs)
     if format_type == "arrow":
         return ArrowFormatter(features)

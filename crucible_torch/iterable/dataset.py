@@ -321,6 +321,7 @@ class IterableDataset(torch.utils.data.IterableDataset):
             remove_columns=_names(remove_columns),
             features=Features(features) if features is not None and not isinstance(features, Features) else features,
             fn_kwargs=fn_kwargs,
+            input_format=self._input_format(),
         )
         return self._derive(node)
 
@@ -342,8 +343,13 @@ class IterableDataset(torch.utils.data.IterableDataset):
             batched,
             batch_size,
             fn_kwargs,
+            self._input_format(),
         )
         return self._derive(node)
+
+    def _input_format(self) -> OutputFormat | None:
+        """What map/filter functions receive: rows in this dataset's torch or numpy format, as in `datasets`."""
+        return OutputFormat(self._format_type, self.features) if self._format_type in ("torch", "numpy") else None
 
     def shuffle(
         self, seed: int | None = None, generator: np.random.Generator | None = None, buffer_size: int = 1000

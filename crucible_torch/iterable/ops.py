@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from ..features import Features, List
+from .formatting import OutputFormat
 from .nodes import (
     Emitted,
     Node,
@@ -55,6 +56,7 @@ class _FunctionNode(Node):
         batched: bool,
         batch_size: int | None,
         fn_kwargs: Mapping[str, Any] | None,
+        input_format: OutputFormat | None = None,
     ) -> None:
         self.children = (child,)
         self.function = function
@@ -63,6 +65,13 @@ class _FunctionNode(Node):
         self.batched = batched
         self.batch_size = batch_size
         self.fn_kwargs = dict(fn_kwargs or {})
+        self.input_format = input_format
+
+    def _formatted_row(self, row: Row) -> Any:
+        return row if self.input_format is None else self.input_format.row(row)
+
+    def _formatted_batch(self, rows: list[Row]) -> Any:
+        return to_batch(rows) if self.input_format is None else self.input_format.batch(rows)
 
     def _call(self, inputs: Any, index: Any) -> Any:
         if self.input_columns is None:
@@ -112,8 +121,9 @@ class MapNode(_FunctionNode):
         remove_columns: Sequence[str] | None = None,
         features: Features | None = None,
         fn_kwargs: Mapping[str, Any] | None = None,
+        input_format: OutputFormat | None = None,
     ) -> None:
-        super().__init__(child, function, with_indices, input_columns, batched, batch_size, fn_kwargs)
+        super().__init__(child, function, with_indices, input_columns, batched, batch_size, fn_kwargs, input_format)
         self.drop_last_batch = drop_last_batch
         self.remove_columns = set(remove_columns or ())
         self._features = features
@@ -125,7 +135,7 @@ class MapNode(_FunctionNode):
     def with_children(self, children: tuple[Node, ...]) -> MapNode:
         return MapNode(
             children[0], self.function, self.with_indices, self.input_columns, self.batched, self.batch_size,
-            self.drop_last_batch, sorted(self.remove_columns), self._features, self.fn_kwargs,
+            self.drop_last_batch, sorted(self.remove_columns), self._features, self.fn_kwargs, self.input_format,
         )  # fmt: skip
 
     def seek_token(self, rows: int) -> Token | None:
@@ -149,7 +159,8 @@ class MapNode(_FunctionNode):
         return row if features is None else features.decode_example(features.encode_example(row))
 
     def _map_row(self, row: Row, index: int | None) -> Row:
-        out = self._call(row, index)
+        inputs = self._formatted_row(row)
+        out = self._call(inputs, index)
         merged = {k: v for k, v in row.items() if k not in self.remove_columns}
         if out is not None:
             if not isinstance(out, Mapping):
@@ -158,18 +169,19 @@ class MapNode(_FunctionNode):
                     f"{type(out)}. Make sure provided `function` returns a variable of type `dict` to update "
                     "the dataset or `None` if you are only interested in side effects."
                 )
-            merged.update((k, v) for k, v in out.items() if not (out is row and k in self.remove_columns))
+            merged.update((k, v) for k, v in out.items() if not (out is inputs and k in self.remove_columns))
         return self._encoded(merged)
 
     def _map_batch(self, rows: list[Row], indices: list[Any]) -> list[Row]:
         batch = to_batch(rows)
-        out = self._call(batch, indices)
+        formatted = batch if self.input_format is None else self.input_format.batch(rows)
+        out = self._call(formatted, indices)
         inputs = {k: v for k, v in batch.items() if k not in self.remove_columns}
         if out is None:
             out = {}
         if not isinstance(out, Mapping):
             raise TypeError(f"A batched `function` must return a dict of columns (or None), got {type(out)}")
-        out = {k: v for k, v in out.items() if not (out is batch and k in self.remove_columns)}
+        out = {k: v for k, v in out.items() if not (out is formatted and k in self.remove_columns)}
         lengths = {k: len(v) for k, v in out.items()}
         if len(set(lengths.values())) > 1:
             first = next(iter(lengths))
@@ -196,18 +208,18 @@ class FilterNode(_FunctionNode):
     def with_children(self, children: tuple[Node, ...]) -> FilterNode:
         return FilterNode(
             children[0], self.function, self.with_indices, self.input_columns, self.batched, self.batch_size,
-            self.fn_kwargs,
+            self.fn_kwargs, self.input_format,
         )  # fmt: skip
 
     def iter_slot(self, ctx: SlotContext, token: Token) -> Iterator[Emitted]:
         if not self.batched:
             for tok, (index, row) in _indexed(self.children[0], ctx, token, self.with_indices):
-                if self._call(row, index):
+                if self._call(self._formatted_row(row), index):
                     yield tok, row
             return
         for tok, group in self._groups(ctx, token):
             rows = [row for _, row in group]
-            mask = list(self._call(to_batch(rows), [index for index, _ in group]))
+            mask = list(self._call(self._formatted_batch(rows), [index for index, _ in group]))
             if len(mask) != len(rows):
                 raise ValueError(f"A batched filter function returned {len(mask)} values for a batch of {len(rows)}")
             for keep, row in zip(mask, rows):
