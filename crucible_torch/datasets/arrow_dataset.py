@@ -270,18 +270,16 @@ class Dataset(
             lambda table: self._format_rows(table, "batch", keys),
         )
 
-    def _column_values(self, name: str, key: Any) -> Any:
-        """Values of one column for ``key``, formatted (used by :class:`Column`)."""
+    def _single_column(self, name: str) -> Dataset:
+        """This dataset reduced to column ``name`` in the same format (what :class:`Column` reads); a custom
+        transform may need every column, so it keeps them."""
         if self._format_type == "custom":
-            data = self[key]
-            return data[name]
-        table = self._rows_table(key).select([name])
-        view = self._replace(keep_format=True)
-        view._format_columns = None
-        view._output_all_columns = False
-        if isinstance(key, (int, np.integer)):
-            return view._format(table, "row")[name]
-        return view._format(table, "column")
+            return self
+        info = self._info.copy()
+        info.features = Features({name: self._info.features[name]})
+        view = self._replace(table=self._table.then("select", (name,)), info=info, fingerprint=self._fingerprint)
+        view._format_columns, view._output_all_columns = None, False
+        return view
 
     def __iter__(self) -> Iterator[Any]:
         """Rows in the current format; each is what ``self[i]`` returns (python and torch rows are cut from

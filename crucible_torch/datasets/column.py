@@ -1,4 +1,8 @@
-"""A column of a map-style Dataset, read lazily: ``ds["image"][3]`` decodes one image, not the whole column."""
+"""A column of a map-style Dataset, read lazily: ``ds["image"][3]`` decodes one image, not the whole column.
+
+As in `datasets`, ``ds["col"][key]`` is ``ds[key]["col"]`` computed on that column alone, iterating yields
+``row["col"]`` for each row in the dataset's format, and ``ds["meta"]["source"]`` is a column of a struct's field.
+"""
 
 from __future__ import annotations
 
@@ -10,25 +14,42 @@ if TYPE_CHECKING:
 
 
 class Column(Sequence):
-    """A column of a Dataset, read lazily: ``ds["image"][3]`` decodes one image, not the whole column."""
+    """A column of a Dataset (or a field of a struct column), read lazily."""
 
-    def __init__(self, dataset: Dataset, name: str):
-        self.dataset = dataset
+    def __init__(self, source: Dataset | Column, name: str):
+        features = source.features
+        if not isinstance(features, dict) or name not in features:
+            raise ValueError(f"Column '{name}' doesn't exist.")
+        self.source = source
         self.column_name = name
-        self.features = dataset.features[name]
+        self.features = features[name]
+
+    @property
+    def dataset(self) -> Dataset:
+        return self.source.dataset if isinstance(self.source, Column) else self.source
+
+    def _rows(self) -> Any:
+        """What to read rows from: the source dataset reduced to this column (all columns for a transform)."""
+        if isinstance(self.source, Column):
+            return self.source
+        return self.source._single_column(self.column_name)
 
     def __len__(self) -> int:
-        return len(self.dataset)
+        return len(self.source)
 
     def __getitem__(self, key: Any) -> Any:
         if isinstance(key, str):
-            raise TypeError("Nested column access is not supported; index rows first, e.g. ds[i][col][key]")
-        return self.dataset._column_values(self.column_name, key)
+            return Column(self, key)
+        rows = self._rows()
+        if isinstance(self.source, Column):
+            if isinstance(key, int):
+                return rows[key][self.column_name]
+            return [item[self.column_name] for item in rows[key]]
+        return rows[key][self.column_name]
 
     def __iter__(self) -> Iterator[Any]:
-        batch_size = 1000
-        for start in range(0, len(self), batch_size):
-            yield from self.dataset._column_values(self.column_name, slice(start, start + batch_size))
+        for row in self._rows():
+            yield row[self.column_name]
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, Column):

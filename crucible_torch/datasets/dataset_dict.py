@@ -93,6 +93,9 @@ class DatasetDict(dict):
     with_format = _per_split("with_format", "``Dataset.with_format`` on every split.")
     with_transform = _per_split("with_transform", "``Dataset.with_transform`` on every split.")
     batch = _per_split("batch", "``Dataset.batch`` on every split.")
+    align_labels_with_mapping = _per_split(
+        "align_labels_with_mapping", "``Dataset.align_labels_with_mapping`` on every split."
+    )
     set_format = _in_place("set_format", "``Dataset.set_format`` on every split.")
     reset_format = _in_place("reset_format", "``Dataset.reset_format`` on every split.")
     set_transform = _in_place("set_transform", "``Dataset.set_transform`` on every split.")

@@ -58,7 +58,9 @@ def _first_filled(values: Any) -> Any:
 def _plain(value: Any, walk_all: bool) -> tuple[Any, bool]:
     """(value Arrow can convert, whether it changed). Lists are walked only when their first filled element
     changes, unless ``walk_all`` (the `datasets` trick that keeps long token lists cheap)."""
-    value = to_numpy_if_tensor(value)
+    converted = to_numpy_if_tensor(value)
+    if converted is not value:  # a tensor
+        return _plain(converted, walk_all)[0], True
     if isinstance(value, np.ndarray):
         if value.ndim == 0:
             return value[()], True

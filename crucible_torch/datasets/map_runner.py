@@ -69,7 +69,8 @@ class Runner:
         self.for_filter = for_filter
         self.lazy = dataset._format_type is None and input_columns is None
         self.columns_only = dataset._indices is None and not drop_last_batch
-        self.types = OutputTypes(dataset._info.features, features, try_original_type, on_mixed_types)
+        # as in `datasets`, try_original_type=False only applies to batched maps (rows always try the old type)
+        self.types = OutputTypes(dataset._info.features, features, try_original_type or not batched, on_mixed_types)
         self.output: Features | None = None  # every output column's feature, fixed by the first chunk
         self.updating: bool | None = None
 

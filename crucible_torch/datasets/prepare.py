@@ -208,8 +208,15 @@ def load_prepared(
     if spec is None:
         return DatasetDict(prepared)
     lengths = {s: len(d) for s, d in prepared.items()}
+    pieces = spec.to_absolute(lengths)
+    if not spec.is_whole_splits() and sum(piece.num_rows for piece in pieces) == 0:
+        sizes = ", ".join(f"{name}: {n} rows" for name, n in lengths.items())
+        raise ValueError(
+            f'Instruction "{spec}" corresponds to no data! The slice selects no rows of the split ({sizes}); '
+            "use bounds inside the split, or a percentage that rounds to at least one row."
+        )
     parts = []
-    for piece in spec.to_absolute(lengths):
+    for piece in pieces:
         ds = prepared[piece.split]
         whole = piece.start == 0 and piece.stop == len(ds)
         parts.append(ds if whole else ds.select(range(piece.start, max(piece.start, piece.stop))))

@@ -105,6 +105,8 @@ def column_to_numpy(column: pa.ChunkedArray | pa.Array) -> np.ndarray:
     if is_text(pa_type):
         values = column.to_pylist()
         return _objects(values) if column.null_count else np.asarray(values)
+    if _binary(pa_type):
+        return _objects(column.to_pylist())  # whole bytes (an ``S`` array would cut trailing zero bytes)
     rows = [row for chunk in chunks for row in chunk_elements(chunk)]
     arrays = [x for x in rows if isinstance(x, np.ndarray)]
     if arrays:

@@ -37,7 +37,7 @@ from .nodes import Node, Row, SlotContext, Token
 from .ops import BatchNode, ColumnsNode, FilterNode, MapNode, SkipNode, TakeNode
 from .source import SourceNode
 from .stages import Layout, Stage
-from .state import SlotState
+from .state import SlotState, is_state, merge_state_dicts
 
 logger = logging.getLogger("crucible_torch.iterable")
 
@@ -123,8 +123,9 @@ class IterableDataset(torch.utils.data.IterableDataset):
     # ------------------------------------------------------------------ properties
     @property
     def features(self) -> Features | None:
-        """The features of the rows, or None when unknown (after a ``map`` without ``features=``)."""
-        return self._node.features
+        """A copy of the features of the rows, or None when unknown (after a ``map`` without ``features=``)."""
+        features = self._node.features
+        return None if features is None else features.copy()
 
     @property
     def column_names(self) -> list[str] | None:
@@ -192,8 +193,17 @@ class IterableDataset(torch.utils.data.IterableDataset):
         layout, rank, worker = self._layout()
         return SlotState(self.epoch, layout, (), {layout.slot(rank, worker): (None, 0)}).to_dict()
 
-    def load_state_dict(self, state_dict: Mapping[str, Any]) -> None:
-        """Resume at ``state_dict`` on the next iteration of its epoch (see `merge_state_dicts` for resizes)."""
+    def load_state_dict(self, state_dict: Mapping[str, Any] | Sequence[Any]) -> None:
+        """Resume at ``state_dict`` on the next iteration of its epoch.
+
+        Accepts this dataset's own ``state_dict()``, a ``StatefulDataLoader.state_dict()`` (its workers' states
+        are found inside), a list of those (one per rank), or a list of worker states: several are merged with
+        `merge_state_dicts`, so a job stopped with 2 workers resumes with 3 by loading the old loader's state
+        here before building the new DataLoader (the rows no old worker emitted are spread over the new ones).
+        """
+        if not is_state(state_dict):
+            states = state_dict if isinstance(state_dict, (list, tuple)) else [state_dict]
+            state_dict = merge_state_dicts(states)
         self._pending = SlotState.from_dict(state_dict)
 
     def _begin(self) -> tuple[SlotContext, Token, int]:
