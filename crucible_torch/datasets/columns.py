@@ -163,7 +163,7 @@ class ColumnsMixin:
         ``include_nulls`` (then they are the class ``"None"``)."""
         _check_columns(self, [column], "encode")
         feature = self._info.features[column]
-        if isinstance(feature, ClassLabel):
+        if isinstance(feature, ClassLabel) or self.num_rows == 0:  # `datasets` maps nothing over no rows
             return self
         if not isinstance(feature, Value):
             raise ValueError(

@@ -190,8 +190,13 @@ class ProcessingMixin:
         inputs = _input_columns(self, input_columns)
         if features is not None and not isinstance(features, Features):
             features = Features(features)
-        if self.num_rows == 0:
-            return self
+        if self.num_rows == 0:  # as `datasets`: nothing to run; the removed columns go
+            empty = (
+                self._replace(table=self._table.then("slice", 0, 0), indices=None)
+                if self._indices is not None
+                else self
+            )
+            return empty.remove_columns(remove) if remove else empty
         kwargs = dict(
             with_indices=with_indices,
             with_rank=with_rank,

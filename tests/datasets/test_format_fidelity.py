@@ -176,3 +176,13 @@ def test_any_dtype_and_shape_formats_like_datasets(column, format_type, data) ->
         return [ds[k] for k in keys] + [list(ds)]
 
     assert_same(access)
+
+
+def test_the_collator_gives_nan_for_missing_floats_and_names_missing_ints() -> None:
+    ds = ct.Dataset.from_dict({"f": [0.5, None, 1.0], "i": [1, 2, None], "fl": [[1.0, None], [2.0], []]})
+    batch = ds.collate_fn(ds.select_columns(["f", "fl"]).__getitems__([0, 1]))
+    assert describe(batch["f"]) == describe(torch.tensor([0.5, float("nan")]))
+    assert describe(batch["fl"]) == describe([torch.tensor([1.0, float("nan")]), torch.tensor([2.0])])
+    with pytest.raises(ct.errors.MissingValueError, match="column 'i': row 1 of the batch"):
+        ds.collate_fn(ds.__getitems__([0, 2]))
+    assert ct.Collator(ds.features, fill_value=0)(ds.__getitems__([2]))["i"].tolist() == [0]

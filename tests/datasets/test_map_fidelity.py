@@ -327,3 +327,26 @@ def test_map_keeps_array_and_tensor_dtypes_like_datasets(dtype, shape, as_tensor
         return _stored(ds.map(lambda r: {"y": value(r["x"])}))
 
     assert_same(run)
+
+
+def test_mixed_types_in_one_column_raise_naming_it() -> None:
+    """`datasets` 5.2 stores these as ``Json`` (item 25), which this version does not have yet: they must not be
+    stored as anything else."""
+    with pytest.raises(ValueError, match="column 'y'.*mixed types"):
+        ct.Dataset.from_dict({"x": [1, 2]}).map(lambda r: {"y": 1 if r["x"] == 1 else "a"})
+
+
+def test_images_only_read_are_kept_as_stored(tmp_path) -> None:
+    """Deliberate difference: `datasets` re-encodes a decoded image the function read (a JPEG would be
+    compressed again); the stored bytes stay as they were."""
+    import io
+
+    import PIL.Image
+
+    buffer = io.BytesIO()
+    PIL.Image.new("RGB", (4, 3), (10, 20, 30)).save(buffer, format="JPEG", quality=50)
+    features = ct.Features({"image": ct.Image()})
+    ds = ct.Dataset.from_dict({"image": [{"bytes": buffer.getvalue(), "path": None}]}, features=features)
+    out = ds.map(lambda r: {"width": r["image"].size[0]})
+    assert out.features["image"] == ct.Image() and out[0]["width"] == 4
+    assert out.cast_column("image", ct.Image(decode=False))[0]["image"]["bytes"] == buffer.getvalue()
