@@ -82,9 +82,7 @@ class LazyBatch(MutableMapping):
         an element itself is mutable (a list or dict) and may have been changed without the list noticing."""
         values, snapshot = self._snapshots[key]
         current = self.data[key]
-        if current is not values or len(current) != len(snapshot):
-            return True
-        if any(a is not b for a, b in zip(current, snapshot)):
+        if current is not values or current != snapshot:  # list equality compares identical elements in C
             return True
         feature = self._features.get(key) if self._features is not None else None
         if feature is not None and require_decoding(feature):
@@ -99,6 +97,8 @@ class LazyBatch(MutableMapping):
 class LazyRow(MutableMapping):
     """Row ``index`` of a `LazyBatch`; assignments and deletions stay in the row."""
 
+    __slots__ = ("_batch", "_index", "assigned", "deleted")
+
     def __init__(self, batch: LazyBatch, index: int):
         self._batch = batch
         self._index = index
@@ -106,11 +106,14 @@ class LazyRow(MutableMapping):
         self.deleted: set[str] = set()
 
     def __getitem__(self, key: str) -> Any:
-        if key in self.assigned:
+        if self.assigned and key in self.assigned:
             return self.assigned[key]
-        if key in self.deleted:
+        if self.deleted and key in self.deleted:
             raise KeyError(key)
-        return self._batch[key][self._index]
+        values = self._batch.data.get(key)
+        if values is None:
+            values = self._batch[key]
+        return values[self._index]
 
     def __setitem__(self, key: str, value: Any) -> None:
         self.deleted.discard(key)

@@ -73,6 +73,7 @@ class Runner:
         self.types = OutputTypes(dataset._info.features, features, try_original_type or not batched, on_mixed_types)
         self.output: Features | None = None  # every output column's feature, fixed by the first chunk
         self.updating: bool | None = None
+        self._schemas: dict[tuple, pa.Schema] = {}  # output schemas built so far (one per stored-columns layout)
 
     # ------------------------------------------------------------------ inputs
     def _call(self, inputs: Any, indices: Any, rank: int) -> Any:
@@ -191,40 +192,51 @@ class Runner:
         return names, python, self._read_changes(batch, names, python)
 
     def _merge_rows(self, pa_inputs: pa.Table, rows: list, results: list, positions: range) -> tuple[list, dict, dict]:
+        """Per-row results as columns: what each row returned, assigned or deleted; every row must end with the
+        same columns."""
         removed = set(self.remove_columns)
-        per_row = []
-        for row, result in zip(rows, results):
+        inputs = pa_inputs.column_names
+        input_set = set(inputs)
+        kept_inputs = input_set - removed
+        per_row: list[Mapping] = []
+        shape: tuple | None = None
+        for i, (row, result) in enumerate(zip(rows, results)):
             if not isinstance(result, Mapping):
                 raise TypeError(f"map function returned {type(result).__name__}; it must return a dict (or None)")
+            deleted: Any = ()
             if isinstance(row, LazyRow):
-                values = {k: v for k, v in row.assigned.items() if k not in removed}
-                keys = [c for c in pa_inputs.column_names if c not in row.deleted and c not in removed]
-                if result is not row:
-                    values.update(result)
+                values: Mapping = {} if result is row else result
+                if row.assigned or row.deleted:
+                    values = {k: v for k, v in row.assigned.items() if k not in removed}
+                    if result is not row:
+                        values.update(result)
+                    deleted = row.deleted
             else:
-                values = dict(result)
-                keys = [c for c in pa_inputs.column_names if c not in removed]
-            per_row.append((keys + [k for k in values if k not in keys], values))
-        names = per_row[0][0]
-        for i, (keys, _) in enumerate(per_row):
-            if set(keys) != set(names):
+                values = result
+            row_shape = (frozenset(deleted), values.keys() - kept_inputs)
+            if shape is None:
+                shape = row_shape
+            elif row_shape != shape:
                 raise ValueError(
-                    f"map function returned rows with different columns: row {positions.start} has {names}, row "
-                    f"{positions.start + i} has {keys}; every row must return the same columns"
+                    f"map function returned rows with different columns: row {positions.start + i} differs from row "
+                    f"{positions.start} (new columns {sorted(row_shape[1])} vs {sorted(shape[1])}, deleted "
+                    f"{sorted(row_shape[0])} vs {sorted(shape[0])}); every row must return the same columns"
                 )
-        python_names = list(dict.fromkeys(k for _, values in per_row for k in values))
+            per_row.append(values)
+        deleted, new = shape if shape is not None else (frozenset(), set())
+        names = [c for c in inputs if c not in deleted and c not in removed]
+        names += [k for k in dict.fromkeys(k for values in per_row for k in values) if k in new]
         batch = rows[0]._batch if rows and isinstance(rows[0], LazyRow) else None
         python = {}
-        for name in python_names:
-            column = []
-            for i, (_, values) in enumerate(per_row):
-                if name in values:
-                    column.append(values[name])
-                elif batch is not None and name in pa_inputs.column_names:
-                    column.append(batch[name][i])
-                else:
-                    raise ValueError(f"map function did not return column {name!r} for row {positions.start + i}")
-            python[name] = column
+        for name in dict.fromkeys(k for values in per_row for k in values):
+            if name not in kept_inputs:
+                python[name] = [values[name] for values in per_row]
+            elif batch is not None:  # an input column some rows assigned: the others keep their value
+                python[name] = [v[name] if name in v else batch[name][i] for i, v in enumerate(per_row)]
+            elif any(name not in values for values in per_row):
+                raise ValueError(f"map function returned column {name!r} for some rows only (rows {positions})")
+            else:
+                python[name] = [values[name] for values in per_row]
         maybe = self._read_changes(batch, names, python) if batch is not None else {}
         return names, python, maybe
 
@@ -263,13 +275,10 @@ class Runner:
                 stored.append(name)
                 continue
             array = pa_inputs.column(name)
-            if name in maybe:
-                converted, feature = self.types.convert(name, maybe[name], rows)
-                if converted.type != array.type or not converted.equals(array.combine_chunks()):
-                    arrays[name], feats[name] = converted, feature
-                    stored.append(name)
-                    continue
-                self.types.fixed.pop(name, None)
+            if name in maybe and not _unchanged(maybe[name], array):
+                arrays[name], feats[name] = self.types.convert(name, maybe[name], rows)
+                stored.append(name)
+                continue
             arrays[name], changed = self.types.cast_carried(name, array)
             feats[name] = self.features[name] if self.features is not None else original[name]
             if changed or not self.columns_only:
@@ -283,8 +292,11 @@ class Runner:
             )
         self._check_output(names, feats, rows)
         keep = stored if self.columns_only else names
-        schema = output_schema({c: feats[c] for c in keep}, self.output)
-        return pa.Table.from_arrays([arrays[c] for c in keep], schema=schema)
+        stored_features = {c: feats[c] for c in keep}
+        key = (tuple(keep), repr(stored_features), repr(self.output))
+        if key not in self._schemas:
+            self._schemas[key] = output_schema(stored_features, self.output)
+        return pa.Table.from_arrays([arrays[c] for c in keep], schema=self._schemas[key])
 
     def _check_output(self, names: list[str], feats: dict[str, FeatureType], rows: range) -> None:
         if self.output is None:
@@ -295,6 +307,14 @@ class Runner:
                 f"map output columns changed between rows: {list(self.output)} first, then {names} in rows "
                 f"{rows.start}-{rows.stop - 1}; return the same columns for every row"
             )
+
+
+def _unchanged(values: list, array: pa.ChunkedArray) -> bool:
+    """Whether Python values read from ``array`` (and possibly changed in place) still equal it."""
+    try:
+        return pa.array(values, type=array.type).equals(array.combine_chunks())
+    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError, OverflowError):
+        return False
 
 
 def _rows_outcome(results: list) -> Any:

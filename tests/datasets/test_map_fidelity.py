@@ -350,3 +350,18 @@ def test_images_only_read_are_kept_as_stored(tmp_path) -> None:
     out = ds.map(lambda r: {"width": r["image"].size[0]})
     assert out.features["image"] == ct.Image() and out[0]["width"] == 4
     assert out.cast_column("image", ct.Image(decode=False))[0]["image"]["bytes"] == buffer.getvalue()
+
+
+def test_columns_only_read_are_not_stored_again(tmp_path) -> None:
+    """Reading a list column (without changing it) leaves it to the base table: the cache file holds only what
+    the function returned."""
+    import pyarrow as pa
+
+    data = {"text": [f"t{i}" for i in range(30)], "tokens": [[i, i + 1] for i in range(30)]}
+    ct.Dataset.from_dict(data).save_to_disk(tmp_path / "d")
+    out = ct.load_from_disk(str(tmp_path / "d")).map(lambda r: {"n": len(r["tokens"]) + len(r["text"])})
+    caches = [f["filename"] for f in out.cache_files if "cache-" in f["filename"]]
+    assert len(caches) == 1
+    with pa.memory_map(caches[0]) as source:
+        assert pa.ipc.open_stream(source).schema.names == ["n"]
+    assert out[3] == {"text": "t3", "tokens": [3, 4], "n": 4}

@@ -9,8 +9,8 @@ Rows are compared in the format the plan set (type and columns), so `datasets`' 
 after a concatenation (which then hides the columns ``flatten`` adds: item 3's bug class) does not count. The
 plan steers around other `datasets` 5.2 bugs, where we keep the correct result: ``select``/``skip``/``shard``
 of an empty range starting at the end raise ``IndexError``; ``cast`` and ``batch`` of an empty dataset keep the
-old features; ``flatten_indices`` and ``class_encode_column`` of a numpy/torch-formatted dataset with list or struct columns
-raise (their internal ``map`` gets arrays it cannot store).
+old features; ``flatten_indices`` and ``class_encode_column`` of a numpy/torch-formatted dataset with list or
+struct columns raise (their internal ``map`` gets arrays it cannot store).
 """
 
 from __future__ import annotations
