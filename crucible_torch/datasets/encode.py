@@ -24,6 +24,7 @@ from ..features import (
     FeatureType,
     Image,
     List,
+    array_of_type,
     cast_array_to_feature,
     encode_nested_example,
     generate_from_arrow_type,
@@ -195,7 +196,7 @@ def encoded_column(values: Any, feature: FeatureType, column: str | None = None)
     feature first (class names -> ids, Python numbers coerced to the dtype), as `datasets` encodes them."""
     if _plain_value_tree(feature) and not isinstance(values, (pa.Array, pa.ChunkedArray)):
         try:
-            return pa.array(_column_values(values), type=get_nested_type(feature))
+            return array_of_type(_column_values(values), get_nested_type(feature))
         except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError, OverflowError):
             pass
     if not isinstance(values, (pa.Array, pa.ChunkedArray)):

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pyarrow as pa
 
-from ..features import Features, FeatureType
+from ..features import Features, FeatureType, array_of_type
 from .lazy import LazyBatch, LazyRow
 from .map_output import OutputTypes, output_schema
 
@@ -312,7 +312,7 @@ class Runner:
 def _unchanged(values: list, array: pa.ChunkedArray) -> bool:
     """Whether Python values read from ``array`` (and possibly changed in place) still equal it."""
     try:
-        return pa.array(values, type=array.type).equals(array.combine_chunks())
+        return array_of_type(values, array.type).equals(array.combine_chunks())
     except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError, OverflowError):
         return False
 

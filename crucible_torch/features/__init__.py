@@ -6,7 +6,7 @@
 
 from .align import align_features
 from .audio import Audio, AudioDecodeError
-from .cast import CastError, cast_array_to_feature, cast_table_to_features, table_from_pydict
+from .cast import CastError, array_of_type, cast_array_to_feature, cast_table_to_features, table_from_pydict
 from .class_label import ClassLabel
 from .dtypes import arrow_to_dtype, dtype_to_arrow
 from .features import Features, features_from_schema_metadata, infer_features_from_table
@@ -25,6 +25,7 @@ from .value import Value
 
 __all__ = [
     "align_features",
+    "array_of_type",
     "Audio",
     "AudioDecodeError",
     "CastError",

@@ -129,6 +129,33 @@ def cast_table_to_features(table: pa.Table, features: Features) -> pa.Table:
     return pa.Table.from_arrays(arrays, schema=features.arrow_schema)
 
 
+def _holds_ints(pa_type: pa.DataType) -> bool:
+    if pa.types.is_integer(pa_type):
+        return True
+    if pa.types.is_struct(pa_type):
+        return any(_holds_ints(field.type) for field in pa_type)
+    value_type = getattr(pa_type, "value_type", None)
+    return value_type is not None and _holds_ints(value_type)
+
+
+def array_of_type(values: Any, pa_type: pa.DataType) -> pa.Array:
+    """``pyarrow.array(values, type=pa_type)``, except that a float never silently becomes an int: pyarrow
+    truncates Python ``0.5`` to ``0`` for an int type, so values bound for ints are inferred, then cast safely
+    (a fractional float raises ``ArrowInvalid``)."""
+    if not _holds_ints(pa_type):
+        return pa.array(values, type=pa_type)
+    try:
+        inferred = pa.array(values)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return pa.array(values, type=pa_type)
+    if inferred.type == pa_type:
+        return inferred
+    try:
+        return inferred.cast(pa_type)
+    except pa.ArrowNotImplementedError:
+        return pa.array(values, type=pa_type)
+
+
 def table_from_pydict(batch: Mapping[str, Any], features: Features) -> pa.Table:
     """Encode a ``{column: values}`` batch with ``features`` and build the Arrow table with their schema."""
     encoded = features.encode_batch(batch)
@@ -136,7 +163,7 @@ def table_from_pydict(batch: Mapping[str, Any], features: Features) -> pa.Table:
     arrays = []
     for pa_field in schema:
         try:
-            arrays.append(pa.array(encoded[pa_field.name], type=pa_field.type))
+            arrays.append(array_of_type(encoded[pa_field.name], pa_field.type))
         except (pa.ArrowException, TypeError, ValueError) as err:
             raise CastError(
                 f"Couldn't convert column {pa_field.name!r} to {features[pa_field.name]!r} "

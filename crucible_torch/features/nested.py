@@ -143,8 +143,9 @@ def encode_nested_example(feature: FeatureType, value: Any, *, top_level: bool =
             value = list(value)  # Arrow converts 1-D arrays only
         if _is_value_tree(sub):
             first = _first_non_empty(value)
+            encoded = encode_nested_example(sub, first, top_level=False) if first is not None else None
             try:
-                changed = first is not None and bool(encode_nested_example(sub, first, top_level=False) != first)
+                changed = first is not None and bool(encoded != first)
             except ValueError:  # comparing arrays
                 changed = False
             if not changed:

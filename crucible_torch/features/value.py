@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+import numpy as np
 import pyarrow as pa
 
 from .dtypes import dtype_to_arrow
@@ -34,12 +35,20 @@ class Value:
         return self._pa_type
 
     def encode_example(self, value: Any) -> Any:
-        """Coerce a Python value to the dtype's Python type (bool, int, float, str); others pass through."""
+        """Coerce a Python value to the dtype's Python type (bool, int, float, str); others pass through.
+
+        Unlike `datasets`, a float with a fractional part is not truncated into an int dtype: it raises.
+        """
         types = pa.types
         pa_type = self._pa_type
         if types.is_boolean(pa_type):
             return bool(value)
         if types.is_integer(pa_type):
+            if isinstance(value, (float, np.floating)) and not float(value).is_integer():
+                raise ValueError(
+                    f"{value!r} is not a whole number: storing it as {self.dtype} would truncate it; use a float "
+                    "dtype, or round the values first"
+                )
             return int(value)
         if types.is_floating(pa_type):
             return float(value)

@@ -365,3 +365,39 @@ def test_columns_only_read_are_not_stored_again(tmp_path) -> None:
     with pa.memory_map(caches[0]) as source:
         assert pa.ipc.open_stream(source).schema.names == ["n"]
     assert out[3] == {"text": "t3", "tokens": [3, 4], "n": 4}
+
+
+def _generated_rows(kind):
+    for i in range(2500):
+        yield {"x": (0.5 if i < 1000 else 1) if kind == "float_then_int" else ("a" if i < 1000 else i)}
+
+
+@pytest.mark.parametrize("kind", ["float_then_int", "str_then_int"])
+@pytest.mark.parametrize("keep_in_memory", [True, False])
+def test_generator_chunks_are_cast_to_the_first_chunks_types(tmp_path, kind: str, keep_in_memory: bool) -> None:
+    """Item 7's sibling: ``from_generator`` types its 1000-row chunks as `datasets`' writer does."""
+
+    def run(L):
+        cache = str(tmp_path / L.__name__)
+        generated = L.Dataset.from_generator(
+            _generated_rows, gen_kwargs={"kind": kind}, keep_in_memory=keep_in_memory, cache_dir=cache
+        )
+        return _stored(generated)
+
+    assert_same(run)
+
+
+def test_a_fractional_float_is_not_truncated_into_an_int_feature() -> None:
+    """Deliberate difference: `datasets` stores ``0.5`` given for an int64 feature as ``0`` in ``from_dict``,
+    ``from_list`` and streaming ``map(features=)``; it raises here (whole floats are still accepted)."""
+    features = ct.Features({"a": ct.Value("int64")})
+    with pytest.raises(ValueError, match="would truncate"):
+        ct.Dataset.from_dict({"a": [1, 0.5]}, features=features)
+    with pytest.raises(ValueError, match="would truncate"):
+        ct.Dataset.from_list([{"a": 2.5}], features=features)
+    with pytest.raises(ValueError, match="would truncate"):
+        ct.Dataset.from_dict({"a": [1]}, features=features).add_item({"a": 1.5})
+    stream = ct.Dataset.from_dict({"a": [1]}).to_iterable_dataset().map(lambda r: {"a": 0.5}, features=features)
+    with pytest.raises(ValueError, match="would truncate"):
+        list(stream)
+    assert ct.Dataset.from_dict({"a": [1.0, 2.0]}, features=features)["a"][:] == [1, 2]

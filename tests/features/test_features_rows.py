@@ -149,11 +149,16 @@ def test_numpy_and_torch_inputs() -> None:
     }
 
 
-def test_floats_into_int_lists_are_truncated_like_datasets() -> None:
+def test_fractional_floats_into_int_lists_raise_instead_of_being_truncated() -> None:
+    """Deliberate difference (README): `datasets` truncates ``[1.5, 2.5]`` to ``[1, 2]``; whole floats still encode."""
     feature = List(Value("int64"))
     theirs = datasets.features.features.encode_nested_example(datasets.List(datasets.Value("int64")), [1.5, 2.5])
-    assert encode_nested_example(feature, [1.5, 2.5]) == theirs == [1, 2]
-    assert encode_nested_example(feature, np.array([1.5, 2.5])) == [1, 2]
+    assert theirs == [1, 2]
+    with pytest.raises(ValueError, match="would truncate"):
+        encode_nested_example(feature, [1.5, 2.5])
+    with pytest.raises(ValueError, match="would truncate"):
+        encode_nested_example(feature, np.array([1.5, 2.5]))
+    assert encode_nested_example(feature, [1.0, 2.0]) == [1, 2]
 
 
 def test_table_from_pydict_error_names_column() -> None:
