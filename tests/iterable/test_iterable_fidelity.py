@@ -5,17 +5,13 @@ different columns, ``batch`` features."""
 from __future__ import annotations
 
 import json
-import sys
-from pathlib import Path
 
 import datasets as hf
 import pytest
 import torch
+from fidelity_helpers import assert_same
 
 import crucible_torch as ct
-
-sys.path.insert(0, str(Path(__file__).parents[1] / "datasets"))
-from fidelity_helpers import assert_same  # noqa: E402
 
 ROWS = [
     {"i": 1, "f": 0.5, "s": "a", "tokens": [1, 2], "empty": [], "meta": {"k": 1, "v": [0.5]}},
