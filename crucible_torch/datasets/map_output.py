@@ -4,7 +4,8 @@ Types: the first chunk fixes each column's type, as `datasets`' ``ArrowWriter`` 
 already had first *tries* its old feature (``try_original_type``: an int column stays int32, a ClassLabel stays
 a ClassLabel) and takes the values' own type when they do not fit it. Later chunks are cast to the fixed types
 (a float column takes later ints; a value that does not fit raises, naming the column and the rows), instead of
-failing on a schema mismatch or truncating. With ``features=`` every column is cast to them.
+failing on a schema mismatch or truncating. The columns ``features=`` names are cast to them (`datasets` needs
+every column named; naming only some leaves the others typed as above).
 
 Storage: `ResultSink` keeps the chunk tables in memory or streams them into one cache file. When ``map``
 stores only the columns the function returned, a later chunk may need an input column that earlier chunks
@@ -57,12 +58,7 @@ class OutputTypes:
 
     def convert(self, name: str, values: Any, rows: range) -> tuple[pa.Array | pa.ChunkedArray, FeatureType]:
         """One column of one chunk as Arrow, typed by the rules of the module docstring."""
-        if self.features is not None:
-            if name not in self.features:
-                raise ValueError(
-                    f"map returned column {name!r}, which features= does not name ({list(self.features)}); "
-                    "features= must give every output column"
-                )
+        if self.features is not None and name in self.features:
             return typed_column(values, self.features[name], column=name)
         fixed = self.fixed.get(name)
         if fixed is None:

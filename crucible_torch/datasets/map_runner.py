@@ -259,12 +259,11 @@ class Runner:
     ) -> pa.Table:
         """Type the Python columns, cast carried ones to ``features``, and build the table to store."""
         if self.features is not None:
-            missing = [c for c in self.features if c not in names]
-            if missing or any(c not in self.features for c in names):
-                raise ValueError(
-                    f"features= names the columns {list(self.features)} but map outputs {names}; they must match"
-                )
-            names = list(self.features)
+            unknown = [c for c in self.features if c not in names]
+            if unknown:
+                raise ValueError(f"features= names columns {unknown} that the map does not output (it outputs {names})")
+            if len(names) == len(self.features):
+                names = list(self.features)  # every column named: the features' order, as in `datasets`
         original = self.dataset._info.features
         arrays: dict[str, Any] = {}
         feats: dict[str, FeatureType] = {}
@@ -280,7 +279,7 @@ class Runner:
                 stored.append(name)
                 continue
             arrays[name], changed = self.types.cast_carried(name, array)
-            feats[name] = self.features[name] if self.features is not None else original[name]
+            feats[name] = self.features[name] if self.features is not None and name in self.features else original[name]
             if changed or not self.columns_only:
                 stored.append(name)
         lengths = {len(arrays[c]) for c in stored}

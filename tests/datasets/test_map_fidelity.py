@@ -401,3 +401,17 @@ def test_a_fractional_float_is_not_truncated_into_an_int_feature() -> None:
     with pytest.raises(ValueError, match="would truncate"):
         list(stream)
     assert ct.Dataset.from_dict({"a": [1.0, 2.0]}, features=features)["a"][:] == [1, 2]
+
+
+def test_features_may_name_only_some_columns() -> None:
+    """An extension: `datasets` raises ``KeyError`` unless ``features=`` names every output column."""
+    ds = ct.Dataset.from_dict({"id": [1, 2], "text": ["a b", "c"]})
+    out = ds.map(
+        lambda b: {"ids": [[1] * len(t.split()) for t in b["text"]]},
+        batched=True,
+        features=ct.Features({"ids": ct.List(ct.Value("int8"))}),
+    )
+    assert out.column_names == ["id", "text", "ids"]
+    assert out.features["ids"] == ct.List(ct.Value("int8")) and out.features["id"] == ct.Value("int64")
+    with pytest.raises(ValueError, match="does not output"):
+        ds.map(lambda r: {"y": 1}, features=ct.Features({"z": ct.Value("int8")}))

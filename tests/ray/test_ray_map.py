@@ -121,11 +121,14 @@ def test_in_memory_dataset(ray_cluster):
 
 
 def test_function_returning_nothing_keeps_the_rows(ray_cluster, text_split):
+    """As ``Dataset.map`` (and `datasets`): a function returning None leaves the dataset as it was, even the
+    columns named in ``remove_columns``."""
     part = text_split.select(range(1000))
 
     remote = cray.map(part, lambda batch: None, remove_columns=["label"], load_from_cache_file=False)
+    local = part.map(lambda batch: None, batched=True, remove_columns=["label"], load_from_cache_file=False)
 
-    assert remote.to_list() == part.remove_columns(["label"]).to_list()
+    assert remote.to_list() == local.to_list() == part.to_list()
 
 
 def test_a_second_call_reads_the_result_back(ray_cluster, text_split, tmp_path):
