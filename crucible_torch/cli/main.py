@@ -1,17 +1,35 @@
-"""The ``crucible-torch`` command: demo, download, info, preview, cache, mirror.
+"""The ``crucible-torch`` command: download, info, preview, cache, mirror, env, demo.
 
-Each subcommand is a thin wrapper over the library API, so what the command does a script can do too.
+Commands and options follow the ``hf`` CLI where it has the same verb (``download``, ``cache ls|rm|verify|
+prune``, ``env``). Each command is a thin wrapper over the library, so what it does a script can do too.
+The parser imports no command's dependencies: torch is loaded only by commands that build tensors (``demo``).
+Exit codes: 0 ok, 1 a problem the user can fix, 2 a network or Hub failure (see :mod:`.failures`).
 """
 
 from __future__ import annotations
 
 import argparse
+import logging
+import os
 import sys
+import traceback
 from collections.abc import Sequence
 
+from . import cache, download, env, info, mirror, preview
+from .failures import INTERRUPTED, exit_code, one_line_message
 
-def _cmd_demo(args: argparse.Namespace) -> int:
-    from .demo import run_demo
+PROG = "crucible-torch"
+
+
+class Parser(argparse.ArgumentParser):
+    """An argument parser whose usage errors are one line on stderr and exit code 1 (a user error)."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(1, f"Error: {message} (see `{self.prog} --help`)\n")
+
+
+def _run_demo(args: argparse.Namespace) -> int:
+    from .demo import run_demo  # imports torch: the only command that builds tensors
 
     return run_demo(
         endpoint=args.endpoint,
@@ -23,132 +41,74 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     )
 
 
-def _cmd_download(args: argparse.Namespace) -> int:
-    from ..hub import snapshot_download
-
-    path = snapshot_download(
-        args.repo_id,
-        repo_type=args.repo_type,
-        revision=args.revision,
-        allow_patterns=args.include or None,
-        ignore_patterns=args.exclude or None,
-        local_dir=args.local_dir,
+def _add_demo(commands: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    demo = commands.add_parser(
+        "demo",
+        parents=[common],
+        help="every cookbook registry dataset over HTTP: one table row each, with rows/s",
+        description="Load every dataset of the cookbook registry over HTTP (the bundled sample repos on a local "
+        "Hub, or --endpoint) and read it through a DataLoader with workers: one table row per dataset.",
     )
-    print(path)
-    return 0
-
-
-def _cmd_info(args: argparse.Namespace) -> int:
-    from ..load import get_dataset_config_names, load_dataset
-
-    names = get_dataset_config_names(args.path, revision=args.revision)
-    print(f"{args.path}: configs {names}")
-    for name in [args.name] if args.name else names:
-        splits = load_dataset(args.path, name=name if name != "default" else None, revision=args.revision)
-        print(f"[{name}]")
-        for split, ds in splits.items():
-            print(f"  {split}: {ds.num_rows} rows")
-        first = next(iter(splits.values()))
-        for column, feature in first.features.items():
-            print(f"    {column}: {feature}")
-    return 0
-
-
-def _cmd_preview(args: argparse.Namespace) -> int:
-    from ..load import load_dataset
-
-    ds = load_dataset(args.path, name=args.name, split=args.split, revision=args.revision, streaming=True)
-    for i, row in enumerate(ds):
-        if i >= args.rows:
-            break
-        shown = {k: (v if len(repr(v)) < 120 else repr(v)[:117] + "...") for k, v in row.items()}
-        print(shown)
-    return 0
-
-
-def _cmd_cache(args: argparse.Namespace) -> int:
-    from ..hub import delete_repo, delete_revision, scan_cache
-
-    if args.action == "scan":
-        info = scan_cache(args.cache_dir)
-        print(f"{info.cache_dir}: {len(info.repos)} repos, {info.size_on_disk / 1e6:.1f} MB")
-        for repo in info.repos:
-            print(
-                f"  {repo.repo_type:8s} {repo.repo_id:50s} {repo.size_on_disk / 1e6:10.1f} MB "
-                f"{len(repo.revisions)} revision(s)"
-            )
-        for path in info.incomplete_files:
-            print(f"  incomplete: {path}")
-        return 0
-    if not args.repo_id:
-        print("cache delete needs a repo id", file=sys.stderr)
-        return 2
-    if args.revision:
-        freed = delete_revision(args.repo_id, args.revision, repo_type=args.repo_type, cache_dir=args.cache_dir)
-    else:
-        freed = delete_repo(args.repo_id, repo_type=args.repo_type, cache_dir=args.cache_dir)
-    print(f"freed {freed / 1e6:.1f} MB")
-    return 0
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="crucible-torch", description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True)
-
-    demo = sub.add_parser("demo", help="every cookbook registry dataset over HTTP: one table row each, with rows/s")
     demo.add_argument("--endpoint", help="run against this Hub instead of the bundled sample repos")
-    demo.add_argument("--workers", type=int, default=2)
-    demo.add_argument("--batch-size", type=int, default=32)
+    demo.add_argument("--workers", type=int, default=2, help="DataLoader workers (default 2)")
+    demo.add_argument("--batch-size", type=int, default=32, help="rows per batch (default 32)")
     demo.add_argument("--scale", type=float, default=4, help="sample repo size multiplier (without --endpoint)")
     demo.add_argument("--only", action="append", default=[], metavar="NAME", help="only this registry entry")
     demo.add_argument("--token", help="Hub token for the gated datasets (default: HF_TOKEN)")
-    demo.set_defaults(func=_cmd_demo)
+    demo.set_defaults(run=_run_demo)
 
-    download = sub.add_parser("download", help="download a repo snapshot into the huggingface_hub cache")
-    download.add_argument("repo_id")
-    download.add_argument("--repo-type", default="dataset")
-    download.add_argument("--revision")
-    download.add_argument("--include", action="append", default=[])
-    download.add_argument("--exclude", action="append", default=[])
-    download.add_argument("--local-dir")
-    download.set_defaults(func=_cmd_download)
 
-    info = sub.add_parser("info", help="configs, splits, row counts and features of a dataset")
-    info.add_argument("path")
-    info.add_argument("--name")
-    info.add_argument("--revision")
-    info.set_defaults(func=_cmd_info)
+def build_parser() -> argparse.ArgumentParser:
+    """The full parser; every subcommand sets ``run``, a function of the parsed arguments to an exit code."""
+    from .. import __version__
 
-    preview = sub.add_parser("preview", help="print the first rows (streamed, nothing prepared)")
-    preview.add_argument("path")
-    preview.add_argument("--name")
-    preview.add_argument("--split", default="train")
-    preview.add_argument("--revision")
-    preview.add_argument("-n", "--rows", type=int, default=5)
-    preview.set_defaults(func=_cmd_preview)
-
-    cache = sub.add_parser("cache", help="scan the Hub cache or delete a repo/revision from it")
-    cache.add_argument("action", choices=["scan", "delete"])
-    cache.add_argument("repo_id", nargs="?")
-    cache.add_argument("--revision")
-    cache.add_argument("--repo-type", default="dataset")
-    cache.add_argument("--cache-dir")
-    cache.set_defaults(func=_cmd_cache)
-
-    mirror = sub.add_parser("mirror", help="serve a directory of repos (or an HF cache) as a Hub")
-    mirror.add_argument("action", choices=["serve"])
-    mirror.add_argument("rest", nargs=argparse.REMAINDER)
-    mirror.set_defaults(func=lambda a: _mirror(a.rest))
-
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help="show the traceback of an error"
+    )
+    parser = Parser(
+        prog=PROG,
+        description="Load Hugging Face Hub datasets for PyTorch: download, inspect, preview, manage the cache, "
+        "serve a mirror.",
+        epilog=f"Run `{PROG} COMMAND --help` for a command's options. Exit codes: 0 ok, 1 user error "
+        "(unknown repo/config/split, no access, bad arguments), 2 network or Hub failure.",
+        parents=[common],
+    )
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=Parser)
+    for group in (download, info, preview, cache, mirror, env):
+        group.register(commands, common)
+    _add_demo(commands, common)
     return parser
 
 
-def _mirror(rest: list[str]) -> int:
-    from ..hub.server import serve_main
-
-    return serve_main(rest)
+def _configure_logging(verbose: bool) -> None:
+    """Retries and cache fallbacks are logged as they happen with ``--verbose``; otherwise only the final
+    error line is printed."""
+    logger = logging.getLogger("crucible_torch")
+    if verbose and not logger.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        logger.addHandler(handler)
+    logger.setLevel(logging.INFO if verbose else logging.ERROR)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line ``argv`` (default ``sys.argv[1:]``) and return the exit code."""
     args = build_parser().parse_args(argv)
-    return args.func(args)
+    verbose = getattr(args, "verbose", False)
+    _configure_logging(verbose)
+    try:
+        return int(args.run(args) or 0)
+    except KeyboardInterrupt:
+        print("Interrupted.", file=sys.stderr)
+        return INTERRUPTED
+    except BrokenPipeError:  # `crucible-torch preview ... | head`: the reader left, nothing is wrong
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit's flush
+        return 0
+    except Exception as error:
+        if verbose:
+            traceback.print_exc()
+        hint = "" if verbose else " (--verbose shows the traceback)"
+        print(f"Error: {one_line_message(error)}{hint}", file=sys.stderr)
+        return exit_code(error)

@@ -15,6 +15,7 @@ import pyarrow as pa
 from ..arrow.files import write_tables
 from ..arrow.fingerprint import hash_object, random_fingerprint
 from ..arrow.info import DatasetInfo
+from ..arrow.prepared_cache import GENERATOR_DIR
 from ..arrow.table import ArrowTable
 from ..config import data_cache_dir
 from ..features import Features, cast_table_to_features
@@ -155,7 +156,7 @@ class ConstructMixin:
                 fingerprint=fingerprint,
             )
         name = f"generator-{safe_path_component(split, 'split name')}.arrow"
-        path = data_cache_dir(cache_dir) / "generator" / fingerprint / name
+        path = data_cache_dir(cache_dir) / GENERATOR_DIR / fingerprint / name
         if key is None or not path.exists():
             write_tables(path, tables, features.arrow_schema if features is not None else None)
         table = ArrowTable.from_files([path])

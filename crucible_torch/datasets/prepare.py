@@ -19,6 +19,7 @@ import pyarrow as pa
 from ..arrow.files import write_tables
 from ..arrow.fingerprint import hash_object
 from ..arrow.info import DatasetInfo, SplitInfo
+from ..arrow.prepared_cache import prepared_split_dir
 from ..arrow.table import ArrowTable
 from ..config import data_cache_dir
 from ..features import Features, cast_table_to_features
@@ -90,12 +91,13 @@ def prepare_split(
     ``rows(split)``, when given, builds the split's rows instead of its files (an imagefolder's paths).
     """
     fingerprint = split_fingerprint(source, resolved, split, features)
-    names = (
+    directory = prepared_split_dir(
+        data_cache_dir(cache_dir),
         safe_path_component(source.cache_name, f"dataset name of {source.where}"),
         safe_path_component(resolved.config_name, f"config name of {source.where}"),
         fingerprint,
     )
-    path = data_cache_dir(cache_dir).joinpath(*names, f"{safe_path_component(split, 'split name')}.arrow")
+    path = directory / f"{safe_path_component(split, 'split name')}.arrow"
     if (force or not path.exists()) and rows is not None:
         schema = features.arrow_schema if features is not None else None
         write_tables(path, iter([rows(split)]), schema, schema_of_first=_with_features)

@@ -19,12 +19,14 @@ from .errors import CacheNotFound, LocalEntryNotFoundError
 
 @dataclass(frozen=True)
 class CachedFile:
-    """A file of a cached revision: its repo path, snapshot entry, blob and size."""
+    """A file of a cached revision: its repo path, snapshot entry, blob, size and the blob's times."""
 
     path: str
     local_path: Path
     blob_path: Path
     size: int
+    blob_last_accessed: float = 0.0
+    blob_last_modified: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -36,11 +38,15 @@ class CachedRevision:
     files: tuple[CachedFile, ...]
     size_on_disk: int
     snapshot_path: Path
+    last_modified: float = 0.0
 
 
 @dataclass(frozen=True)
 class CachedRepo:
-    """A cached repo and its revisions; ``size_on_disk`` counts each blob once across revisions."""
+    """A cached repo and its revisions; ``size_on_disk`` counts each blob once across revisions.
+
+    ``last_accessed``/``last_modified`` are the latest access and modification times of its blobs.
+    """
 
     repo_id: str
     repo_type: str
@@ -48,10 +54,17 @@ class CachedRepo:
     revisions: tuple[CachedRevision, ...]
     size_on_disk: int
     nb_files: int
+    last_accessed: float = 0.0
+    last_modified: float = 0.0
 
     @property
     def refs(self) -> dict[str, str]:
         return {ref: rev.commit for rev in self.revisions for ref in rev.refs}
+
+    @property
+    def cache_id(self) -> str:
+        """``dataset/owner/name``: how ``hf cache ls`` names the repo."""
+        return f"{self.repo_type}/{self.repo_id}"
 
 
 @dataclass(frozen=True)
@@ -80,9 +93,12 @@ def _scan_revision(snapshot: Path, refs: frozenset[str]) -> CachedRevision:
         if entry.is_dir() or not entry.exists():
             continue
         blob = Path(os.path.abspath(entry.parent / os.readlink(entry))) if entry.is_symlink() else entry
-        files.append(CachedFile(entry.relative_to(snapshot).as_posix(), entry, blob, blob.stat().st_size))
+        stat = blob.stat()
+        rel = entry.relative_to(snapshot).as_posix()
+        files.append(CachedFile(rel, entry, blob, stat.st_size, stat.st_atime, stat.st_mtime))
     size = sum({f.blob_path: f.size for f in files}.values())
-    return CachedRevision(snapshot.name, refs, tuple(files), size, snapshot)
+    modified = max((f.blob_last_modified for f in files), default=snapshot.stat().st_mtime)
+    return CachedRevision(snapshot.name, refs, tuple(files), size, snapshot, modified)
 
 
 def _scan_repo(folder: Path) -> CachedRepo:
@@ -97,8 +113,17 @@ def _scan_repo(folder: Path) -> CachedRepo:
     revisions = tuple(
         _scan_revision(s, frozenset(refs.get(s.name, ()))) for s in sorted(snapshots.iterdir()) if s.is_dir()
     )
-    blobs = {f.blob_path: f.size for r in revisions for f in r.files}
-    return CachedRepo(rest.replace("--", "/"), repo_type, folder, revisions, sum(blobs.values()), len(blobs))
+    blobs = {f.blob_path: f for r in revisions for f in r.files}
+    return CachedRepo(
+        rest.replace("--", "/"),
+        repo_type,
+        folder,
+        revisions,
+        sum(f.size for f in blobs.values()),
+        len(blobs),
+        max((f.blob_last_accessed for f in blobs.values()), default=0.0),
+        max((r.last_modified for r in revisions), default=folder.stat().st_mtime),
+    )
 
 
 def scan_cache(cache_dir: str | os.PathLike[str] | None = None) -> CacheInfo:

@@ -158,7 +158,8 @@ def raise_for_status(response: requests.Response, target: Target | None = None) 
             hint = f"authentication is required: log in or set HF_TOKEN, and {where}"
         else:
             hint = f"your token is not on the authorized list: {where}"
-        raise GatedRepoError(f"{status}: cannot access gated {what}; {hint}.{detail} URL: {url}", response)
+        subject = f"gated {what}" if target.repo_id else "a gated repo"
+        raise GatedRepoError(f"{status}: cannot access {subject}; {hint}.{detail} URL: {url}", response)
     if server_message == _DISABLED:
         raise DisabledRepoError(f"{status}: {what} is disabled: {server_message} URL: {url}", response)
     if code == "RepoNotFound" or (status == 401 and server_message != _INVALID_CREDENTIALS):

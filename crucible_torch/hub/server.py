@@ -1,6 +1,7 @@
 """A local Hugging Face Hub: serves a directory of repos (or an HF cache) over HTTP on 127.0.0.1.
 
-Used by the tests (with fault switches and a request log) and by ``crucible-torch mirror serve DIR``.
+Used by the tests (with fault switches and a request log) and by ``crucible-torch mirror serve DIR``
+(:mod:`crucible_torch.cli.mirror`).
 Two listeners run in background threads: the Hub API/resolve endpoints and a "CDN" on another port to
 which LFS files are redirected with signed absolute URLs, as huggingface.co does. See
 :mod:`~crucible_torch.hub.server_repos` for the directory layouts and :mod:`~crucible_torch.hub.server_http`
@@ -14,7 +15,6 @@ for the endpoints.
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import hmac
 import os
@@ -22,7 +22,7 @@ import secrets
 import socket
 import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -32,7 +32,7 @@ from .server_faults import Faults, RequestLog, RequestRecord
 from .server_http import CdnHandler, HubHandler
 from .server_repos import Access, RepoStore
 
-__all__ = ["HubServer", "serve_main"]
+__all__ = ["HubServer"]
 
 
 class _Listener(ThreadingHTTPServer):
@@ -70,8 +70,10 @@ class HubServer:
 
     Options: ``page_size`` (tree listing page, Hub default 1000), ``lfs_threshold`` (files at least this big
     are "LFS": sha256 etag, redirected to the CDN), ``cdn`` (False serves LFS files directly),
-    ``reject_unknown_tokens`` (answer 401 "Invalid credentials" to tokens never granted). Start/stop with
-    ``start()``/``stop()`` or ``with``; ``url`` is the ``HF_ENDPOINT`` to use.
+    ``reject_unknown_tokens`` (answer 401 "Invalid credentials" to tokens never granted), ``required_tokens``
+    (when given, every request to the Hub listener must carry ``Authorization: Bearer <one of them>``, else
+    401 naming no repo; the CDN listener serves only URLs the Hub listener signed for such a request).
+    Start/stop with ``start()``/``stop()`` or ``with``; ``url`` is the ``HF_ENDPOINT`` to use.
     """
 
     def __init__(
@@ -86,6 +88,7 @@ class HubServer:
         cdn_port: int = 0,
         signed_url_ttl: float = 3600.0,
         reject_unknown_tokens: bool = False,
+        required_tokens: Iterable[str] = (),
     ) -> None:
         self.store = RepoStore(root, lfs_threshold)
         self.faults = Faults()
@@ -95,6 +98,7 @@ class HubServer:
         self.cdn_enabled = cdn
         self.signed_url_ttl = signed_url_ttl
         self.reject_unknown_tokens = reject_unknown_tokens
+        self._required = [t.encode() for t in required_tokens if t]
         self._ports = (port, cdn_port)
         self._secret = secrets.token_bytes(16)
         self._extra_tokens: set[str] = set()
@@ -198,6 +202,18 @@ class HubServer:
         """A valid token with no special access (for "token without access" cases)."""
         self._extra_tokens.add(token)
 
+    @property
+    def requires_token(self) -> bool:
+        return bool(self._required)
+
+    def admits(self, token: str | None) -> bool:
+        """Whether a request with this bearer token may use the server (always, unless tokens are required)."""
+        if not self._required:
+            return True
+        given = (token or "").encode()
+        # Compare with every token, in constant time, so timing tells nothing about which one nearly matched.
+        return any([hmac.compare_digest(given, t) for t in self._required]) and bool(given)
+
     def known_tokens(self) -> set[str]:
         return self._extra_tokens.union(*(a.tokens for a in self.store.access.values()))
 
@@ -245,40 +261,3 @@ class HubServer:
         """Forget logged requests and fault rules (and release stalled bodies)."""
         self.faults.clear()
         self.log.clear()
-
-
-def serve_main(argv: Sequence[str] | None = None) -> int:
-    """``crucible-torch mirror serve DIR [--host H] [--port N]``: serve DIR as a Hub until Ctrl-C."""
-    parser = argparse.ArgumentParser(prog="crucible-torch mirror serve", description=serve_main.__doc__)
-    parser.add_argument(
-        "directory",
-        help="repos as DIR/<owner>/<name> (datasets), DIR/models/<owner>/<name>, "
-        "or an HF cache folder (datasets--owner--name)",
-    )
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=8080)
-    parser.add_argument("--cdn-port", type=int, default=0)
-    parser.add_argument("--page-size", type=int, default=1000)
-    parser.add_argument("--lfs-threshold", type=int, default=10 << 20, help="bytes; bigger files are LFS")
-    parser.add_argument("--no-cdn", action="store_true", help="serve LFS files directly, without a redirect")
-    args = parser.parse_args(argv)
-    if not Path(args.directory).is_dir():
-        parser.error(f"{args.directory} is not a directory")
-    server = HubServer(
-        args.directory,
-        host=args.host,
-        port=args.port,
-        cdn_port=args.cdn_port,
-        page_size=args.page_size,
-        lfs_threshold=args.lfs_threshold,
-        cdn=not args.no_cdn,
-    ).start()
-    print(f"Serving {args.directory} as a Hugging Face Hub at {server.url} (CDN {server.cdn_url})", flush=True)
-    print(f"  export HF_ENDPOINT={server.url}", flush=True)
-    try:
-        threading.Event().wait()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.stop()
-    return 0

@@ -192,6 +192,12 @@ class HubHandler(_Base):
     listener = "hub"
 
     def route(self) -> None:
+        if not self.hub.admits(self.token()):
+            # The same answer for every path, so an unauthorised client learns no repo names.
+            self.respond_error(
+                401, None, "Invalid credentials in Authorization header", {"WWW-Authenticate": 'Bearer realm="hub"'}
+            )
+            return
         seg = self.segments
         if seg[:2] == ["api", "whoami-v2"]:
             token = self.token()

@@ -8,6 +8,10 @@ Layouts understood under ``root``:
   revision of that repo; ``@tags%2Fv1`` makes the tag ``v1``.
 - ``root/datasets--<owner>--<name>/`` (an HF cache): every ``refs/*`` and every snapshot commit.
 
+Symlinks are followed only while they stay inside the served root (an HF cache's ``snapshots -> blobs`` links
+do): a file whose real path lies outside it is neither listed nor served, so a link planted in a repo cannot
+expose other files of the machine. A revision added from elsewhere on disk is confined to its own directory.
+
 The commit of a directory revision is the sha1 of its sorted (path, etag) list, so the same content always
 gets the same commit. Files are rescanned on access (hashes cached by size and mtime), so tests may edit
 a repo between requests.
@@ -18,12 +22,14 @@ from __future__ import annotations
 import hashlib
 import os
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
 from .cache import card_data_from_readme
+from .naming import is_commit
 
 _SKIP_DIRS = {".git", ".cache"}
 
@@ -69,12 +75,16 @@ class Snapshot:
 
 @dataclass
 class Revision:
-    """A named revision: a directory (commit computed) or a cache snapshot (commit given)."""
+    """A named revision: a directory (commit computed) or a cache snapshot (commit given).
+
+    ``boundary`` is the real directory every served file must lie in (the store's root, by default).
+    """
 
     name: str
     kind: str  # branch | tag | convert | pr
     directory: Path
     commit: str | None = None
+    boundary: Path | None = None
 
     @property
     def ref(self) -> str:
@@ -150,10 +160,10 @@ class RepoStore:
         found: dict[str, Revision] = {}
         refs = folder / "refs"
         for ref in sorted(refs.rglob("*")) if refs.is_dir() else []:
-            if ref.is_file():
-                commit = ref.read_text().strip()
+            if ref.is_file() and Path(os.path.realpath(ref)).is_relative_to(self.root):
+                commit = ref.read_text(errors="replace").strip()
                 rel = ref.relative_to(refs).as_posix()
-                if (snapshots / commit).is_dir():
+                if is_commit(commit) and (snapshots / commit).is_dir():
                     found[rel] = Revision(rel, revision_kind(rel), snapshots / commit, commit)
         for snap in sorted(snapshots.iterdir()):
             if snap.is_dir() and not any(r.commit == snap.name for r in found.values()):
@@ -162,7 +172,10 @@ class RepoStore:
 
     def add_revision(self, repo_type: str, repo_id: str, name: str, directory: Path, kind: str | None) -> None:
         kind = kind or revision_kind(name)
-        self.extra.setdefault((repo_type, repo_id), {})[name] = Revision(name, kind, Path(directory).resolve())
+        directory = Path(directory).resolve()
+        inside_root = self.root is not None and directory.is_relative_to(self.root)
+        revision = Revision(name, kind, directory, boundary=self.root if inside_root else directory)
+        self.extra.setdefault((repo_type, repo_id), {})[name] = revision
 
     def find_revision(self, revisions: dict[str, Revision], rev: str) -> tuple[Revision, Snapshot] | None:
         """The revision called ``rev`` (a name, a full ref like ``refs/heads/main``, or a commit)."""
@@ -192,21 +205,44 @@ class RepoStore:
                 self._hashes[key] = cached
         return cached
 
-    def snapshot(self, revision: Revision) -> Snapshot:
-        files: dict[str, ServedFile] = {}
+    def _walk(self, revision: Revision) -> Iterator[tuple[str, Path, Path]]:
+        """(repo path, path in the tree, real path) of every file whose real path is inside the boundary.
+
+        Directory links are followed inside the boundary, except a link back to a directory being walked
+        (which would loop).
+        """
+        boundary = Path(os.path.realpath(revision.boundary or self.root or revision.directory))
+        ancestors: dict[str, frozenset[str]] = {}
         for dirpath, dirnames, filenames in os.walk(revision.directory, followlinks=True):
-            dirnames[:] = sorted(d for d in dirnames if d not in _SKIP_DIRS)
+            real_dir = os.path.realpath(dirpath)
+            if not Path(real_dir).is_relative_to(boundary):
+                dirnames.clear()
+                continue
+            chain = ancestors.pop(dirpath, frozenset()) | {real_dir}
+            kept = []
+            for name in sorted(dirnames):
+                child = os.path.join(dirpath, name)
+                if name not in _SKIP_DIRS and os.path.realpath(child) not in chain:
+                    ancestors[child] = chain
+                    kept.append(name)
+            dirnames[:] = kept
             for filename in sorted(filenames):
                 source = Path(dirpath) / filename
-                stat = source.stat()
-                rel = source.relative_to(revision.directory).as_posix()
-                git_oid, sha256 = self._hash(source, stat)
-                blob_name = Path(os.readlink(source)).name if source.is_symlink() else ""
-                lfs = len(blob_name) == 64 if revision.commit and blob_name else stat.st_size >= self.lfs_threshold
-                files[rel] = ServedFile(rel, source, stat.st_size, git_oid, sha256, lfs)
-                if lfs:
-                    with self._lock:
-                        self.blobs_by_sha256[sha256] = source
+                real = Path(os.path.realpath(source))
+                if real.is_relative_to(boundary) and real.is_file():
+                    yield source.relative_to(revision.directory).as_posix(), source, real
+
+    def snapshot(self, revision: Revision) -> Snapshot:
+        files: dict[str, ServedFile] = {}
+        for rel, source, real in self._walk(revision):
+            stat = real.stat()
+            git_oid, sha256 = self._hash(real, stat)
+            blob_name = Path(os.readlink(source)).name if source.is_symlink() else ""
+            lfs = len(blob_name) == 64 if revision.commit and blob_name else stat.st_size >= self.lfs_threshold
+            files[rel] = ServedFile(rel, real, stat.st_size, git_oid, sha256, lfs)
+            if lfs:
+                with self._lock:
+                    self.blobs_by_sha256[sha256] = real
         commit = (
             revision.commit
             or hashlib.sha1("\n".join(f"{p} {f.etag}" for p, f in sorted(files.items())).encode()).hexdigest()

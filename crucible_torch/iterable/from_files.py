@@ -11,31 +11,22 @@ from typing import Any
 
 from ..arrow.info import DatasetInfo
 from ..features import Features
-from ..formats import DataSource, LocalSource, get_reader
+from ..formats import get_reader
 from ..formats.folder import FOLDER_BUILDERS
 from ..formats.webdataset import infer_features as infer_webdataset_features
 from ..resolve.archives import stream_data_files
 from ..resolve.data_files import ResolvedConfig
 from ..resolve.folder import resolve_folder
-from ..resolve.sources import DatasetSource, StreamLocation
+from ..resolve.sources import DatasetSource
 from ..resolve.split_spec import parse_split
 from .dataset import IterableDataset
 from .dataset_dict import IterableDatasetDict
 from .from_folder import folder_rows
 from .plan import FilePlan
 from .source import SourceNode
-from .sources import HttpSource
+from .sources import data_source
 
 RANDOM_ACCESS_BUILDERS = ("parquet", "arrow")
-
-
-def data_source(location: StreamLocation, random_access: bool) -> DataSource:
-    """The source that reads ``location``: the local file in place, else the URL (ranged or streamed)."""
-    if location.path is not None:
-        return LocalSource(location.path, location.name)
-    if location.url is None:
-        raise ValueError(f"{location.name} has neither a local path nor a URL")
-    return HttpSource(location.name, location.url, location.size, location.headers, random_access=random_access)
 
 
 def split_dataset(

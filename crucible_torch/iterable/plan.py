@@ -38,6 +38,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pyarrow as pa
 
+from ..arrow.prepared_cache import STREAMING_PLANS_DIR
 from ..config import data_cache_dir
 from ..errors import DataFileError
 from ..formats import DataSource, Reader, ReadUnit, align_batch, unify_schemas
@@ -109,7 +110,7 @@ def _cache_path(reader: Reader, source: DataSource) -> str:
         identity = (source.name, source.size, None)
     options = sorted((k, repr(v)) for k, v in vars(reader).items())
     key = hashlib.sha256(repr((_CACHE_VERSION, reader.name, identity, options)).encode()).hexdigest()
-    return str(data_cache_dir() / "streaming_units" / f"{key}.json")
+    return str(data_cache_dir() / STREAMING_PLANS_DIR / f"{key}.json")
 
 
 def _load_cached(path: str) -> FileUnits | None:

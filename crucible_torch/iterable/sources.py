@@ -19,8 +19,9 @@ import io
 from collections.abc import Iterator, Mapping
 from typing import BinaryIO
 
-from ..formats import DataSource
+from ..formats import DataSource, LocalSource
 from ..hub import RemoteFile, iter_url_bytes
+from ..resolve.sources import StreamLocation
 
 TAIL_BYTES = 4 << 20  # reads ending in the last 4 MiB of a random-access file are kept (the parquet footer)
 # Parquet asks for each column chunk with one exact read, so a large read-ahead only fetches bytes of columns
@@ -65,6 +66,15 @@ class HttpSource(DataSource):
             self._size = remote.size
             return io.BufferedReader(_TailCachedFile(remote, self._tail), buffer_size=1 << 16)  # type: ignore[arg-type]
         return io.BufferedReader(_StreamFile(self.url, self.headers, self._size), buffer_size=1 << 20)  # type: ignore[arg-type]
+
+
+def data_source(location: StreamLocation, random_access: bool) -> DataSource:
+    """The source that reads ``location``: the local file in place, else the URL (ranged or streamed)."""
+    if location.path is not None:
+        return LocalSource(location.path, location.name)
+    if location.url is None:
+        raise ValueError(f"{location.name} has neither a local path nor a URL")
+    return HttpSource(location.name, location.url, location.size, location.headers, random_access=random_access)
 
 
 class _Tail:
