@@ -20,6 +20,7 @@ a repo between requests.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import threading
 from collections.abc import Iterator
@@ -60,10 +61,15 @@ class ServedFile:
 
 @dataclass(frozen=True)
 class Snapshot:
-    """A revision's content at this moment: its commit and files by path."""
+    """A revision's content at this moment: its commit and files by path.
+
+    ``stored_card`` is the card data an HF cache keeps beside the listing (``trees/{commit}.json``), for a
+    cached revision whose README.md was never downloaded (the loader reads the card from the API).
+    """
 
     commit: str
     files: dict[str, ServedFile]
+    stored_card: dict[str, Any] | None = None
 
     def directories(self) -> set[str]:
         dirs = set()
@@ -247,10 +253,23 @@ class RepoStore:
             revision.commit
             or hashlib.sha1("\n".join(f"{p} {f.etag}" for p, f in sorted(files.items())).encode()).hexdigest()
         )
-        return Snapshot(commit, files)
+        return Snapshot(commit, files, _stored_card(revision) if revision.commit else None)
+
+
+def _stored_card(revision: Revision) -> dict[str, Any] | None:
+    """``card_data`` of an HF cache's ``trees/{commit}.json`` for a snapshot revision, if it holds one."""
+    tree = revision.directory.parent.parent / "trees" / f"{revision.commit}.json"
+    try:
+        card = json.loads(tree.read_text(encoding="utf-8")).get("card_data")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return card if isinstance(card, dict) else None
 
 
 def card_data(snapshot: Snapshot) -> dict[str, Any] | None:
-    """The YAML front matter of README.md (the Hub's ``cardData``), or ``None`` without one."""
+    """The YAML front matter of README.md (the Hub's ``cardData``), else the card stored in the cache's
+    listing, or ``None`` without either."""
     readme = snapshot.files.get("README.md")
-    return (card_data_from_readme(readme.source) or None) if readme else None
+    if readme is None:
+        return snapshot.stored_card
+    return card_data_from_readme(readme.source) or None

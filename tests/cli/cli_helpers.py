@@ -34,3 +34,23 @@ def run_cli(
 def imported_torch(importtime_stderr: str) -> list[str]:
     """The torch/torchvision modules a ``python -X importtime`` run imported (its stderr lists every import)."""
     return [line.rsplit("|", 1)[1].strip() for line in importtime_stderr.splitlines() if TORCH_MODULE.search(line)]
+
+
+def load_and_prepare(*loads: tuple, **env: str) -> None:
+    """``load_dataset(*args)`` for each tuple of arguments, here, waiting until every split is fully prepared;
+    ``env`` is set for the loads only."""
+    from crucible_torch import load_dataset
+    from crucible_torch.datasets.preparing import wait_for_all
+
+    saved = {name: os.environ.get(name) for name in env}
+    os.environ.update(env)
+    try:
+        for args in loads:
+            load_dataset(*args)
+        wait_for_all()
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value

@@ -6,7 +6,6 @@ import hashlib
 import signal
 import subprocess
 import sys
-import textwrap
 
 import requests
 from hub_helpers import write
@@ -87,14 +86,9 @@ def test_tree_of_a_missing_folder_and_json_paths_info(server):
     assert [item["path"] for item in got] == ["README.md"]
 
 
-def test_serve_main_runs_until_interrupted(repos):
-    code = textwrap.dedent(
-        f"""
-        from crucible_torch.hub.server import serve_main
-        raise SystemExit(serve_main([{str(repos)!r}, "--port", "0", "--lfs-threshold", "1000"]))
-        """
-    )
-    child = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+def test_mirror_serve_runs_until_interrupted(repos):
+    command = [sys.executable, "-m", "crucible_torch", "mirror", "serve", str(repos), "--port", "0"]
+    child = subprocess.Popen([*command, "--lfs-threshold", "1000"], stdout=subprocess.PIPE, text=True)
     try:
         line = child.stdout.readline()
         url = line.split(" at ")[1].split()[0]
