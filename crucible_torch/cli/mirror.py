@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import ipaddress
+import signal
 import sys
 import threading
 from pathlib import Path
@@ -92,11 +93,14 @@ def run_serve(args: argparse.Namespace) -> int:
         ).start()
     except OSError as exc:
         raise OSError(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}") from exc
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())  # `kill PID` stops it as cleanly as Ctrl-C
     try:  # Ctrl-C is how a mirror stops: exit 0 whenever it comes
         auth = f", {len(tokens)} token(s) required" if tokens else ""
         print(f"Serving {root} as a Hugging Face Hub at {server.url} (CDN {server.cdn_url}{auth})", flush=True)
         print(f"  export HF_ENDPOINT={server.url}", flush=True)
-        threading.Event().wait()
+        while not stop.wait(0.5):
+            pass
     except KeyboardInterrupt:
         pass
     finally:
