@@ -117,12 +117,29 @@ def _cache_id(target: str) -> str:
     raise ValueError(f"{target!r} is not a repo id: use owner/name or dataset/owner/name (or model/, space/)")
 
 
-def _confirm(question: str, args: argparse.Namespace) -> bool:
+def _proceed(args: argparse.Namespace, size: int, question: str) -> bool:
+    """After the plan is printed: False for ``--dry-run`` or a "no"; asks on a terminal unless ``--yes``."""
+    if args.dry_run:
+        result("Dry run: no files were deleted.", size=format_size(size))
+        return False
     if args.yes:
         return True
     if not sys.stdin.isatty():
-        raise ValueError(f"{question} needs confirmation: pass --yes (or --dry-run to only look)")
-    return input(f"{question} [y/N]: ").strip().lower() in ("y", "yes")
+        raise ValueError("deleting needs confirmation: pass --yes (or --dry-run to only look)")
+    if input(f"{question} [y/N]: ").strip().lower() in ("y", "yes"):
+        return True
+    print("Aborted.")
+    return False
+
+
+def _counted(counts: list[tuple[int, str]]) -> str:
+    """``2 repo(s), 1 revision(s) and 3 prepared entries`` from (count, noun) pairs, zeros left out."""
+    parts = [f"{n} {noun}" for n, noun in counts if n]
+    return ", ".join(parts[:-1]) + (" and " if len(parts) > 1 else "") + parts[-1]
+
+
+def _entries(n: int) -> str:
+    return "prepared entry" if n == 1 else "prepared entries"
 
 
 def _prepared_label(entry: PreparedEntry) -> str:
@@ -279,19 +296,16 @@ def run_rm(args: argparse.Namespace) -> int:
     size = sum(repo.size_on_disk if rev is None else rev.size_on_disk for repo, rev in plan_repos)
     size += sum(e.size for e in plan_prepared)
     whole = sum(1 for _, rev in plan_repos if rev is None)
-    parts = [f"{whole} repo(s)"] if whole else []
-    parts += [f"{len(plan_repos) - whole} revision(s)"] if len(plan_repos) > whole else []
-    parts += [f"{len(plan_prepared)} prepared entr{'y' if len(plan_prepared) == 1 else 'ies'}"] if plan_prepared else []
-    print(f"About to delete {' and '.join(parts)} totalling {format_size(size)}.")
+    prepared_count = len(plan_prepared)
+    summary = _counted(
+        [(whole, "repo(s)"), (len(plan_repos) - whole, "revision(s)"), (prepared_count, _entries(prepared_count))]
+    )
+    print(f"About to delete {summary} totalling {format_size(size)}.")
     for repo, rev in plan_repos:
         print(f"  - {repo.cache_id} (entire repo)" if rev is None else f"  - {repo.cache_id}: {rev.commit}")
     for entry in plan_prepared:
         print(f"  - {_prepared_label(entry)}")
-    if args.dry_run:
-        result("Dry run: no files were deleted.", size=format_size(size))
-        return 0
-    if not _confirm("Proceed with deletion?", args):
-        print("Aborted.")
+    if not _proceed(args, size, "Proceed with deletion?"):
         return 0
     freed = 0
     for repo, rev in plan_repos:
@@ -301,7 +315,7 @@ def run_rm(args: argparse.Namespace) -> int:
         else:
             freed += delete_revision(repo.repo_id, rev.commit, repo_type=repo.repo_type, cache_dir=cache_dir)
     freed += delete_prepared(plan_prepared)
-    result(f"Deleted {' and '.join(parts)}; freed {format_size(freed)}.", freed=format_size(freed))
+    result(f"Deleted {summary}; freed {format_size(freed)}.", freed=format_size(freed))
     return 0
 
 
@@ -366,22 +380,17 @@ def run_prune(args: argparse.Namespace) -> int:
     _, entries = _prepared(args)
     old = [e for e in entries if now - e.last_used >= args.older_than]
     stale_temps = [p for e in entries if e not in old for p in e.temp_files if now - p.stat().st_mtime >= 3600]
-    parts = []
-    for count, what in (
+    counts = [
         (len(plan.revisions), "unreferenced revision(s)"),
         (len(plan.orphan_blobs), "orphan blob(s)"),
         (len(plan.stale_files) + len(stale_temps), "stale temp file(s)"),
-        (len(old), f"prepared entr{'y' if len(old) == 1 else 'ies'} unused for {_duration_text(args.older_than)}"),
-    ):
-        if count:
-            parts.append(f"{count} {what}")
-    if not parts:
-        print(
-            "No unreferenced revisions, orphan blobs, stale temp files or old prepared splits found. Nothing to prune."
-        )
+        (len(old), f"{_entries(len(old))} unused for {_duration_text(args.older_than)}"),
+    ]
+    if not any(n for n, _ in counts):
+        print("No unreferenced revisions, orphan blobs, stale temp files or old prepared splits. Nothing to prune.")
         return 0
     size = plan.size + sum(e.size for e in old) + sum(p.stat().st_size for p in stale_temps)
-    summary = ", ".join(parts[:-1]) + (" and " if len(parts) > 1 else "") + parts[-1]
+    summary = _counted(counts)
     print(f"About to delete {summary} ({format_size(size)} total).")
     for repo, rev in plan.revisions:
         print(f"  - {repo.cache_id}: {rev.commit} [no ref] {format_size(rev.size_on_disk)}")
@@ -389,11 +398,7 @@ def run_prune(args: argparse.Namespace) -> int:
         print(f"  - {path}")
     for entry in old:
         print(f"  - {_prepared_label(entry)}, last used {format_age(entry.last_used, now)}")
-    if args.dry_run:
-        result("Dry run: no files were deleted.", size=format_size(size))
-        return 0
-    if not _confirm("Proceed?", args):
-        print("Aborted.")
+    if not _proceed(args, size, "Proceed?"):
         return 0
     freed = execute_prune(plan) + delete_prepared(old)
     for path in stale_temps:

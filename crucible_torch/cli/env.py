@@ -47,7 +47,7 @@ def _version(package: str) -> str:
 def environment() -> dict[str, str]:
     """What ``env`` reports, as ordered name -> value pairs."""
     from .. import __version__
-    from ..config import data_cache_dir, is_offline
+    from ..config import data_cache_dir
     from ..hub import config as hub_config
 
     token = hub_config.get_token()
@@ -62,7 +62,7 @@ def environment() -> dict[str, str]:
         "CRUCIBLE_TORCH_CACHE": str(data_cache_dir()),
         "HF_TOKEN_PATH": str(hub_config.token_path()),
         "Token set": "yes" if token else "no",
-        "Offline mode": "yes" if is_offline() else "no",
+        "Offline mode": "yes" if hub_config.is_offline() else "no",
         "Progress bars": "off" if hub_config.progress_bars_disabled() else "on",
     }
     info.update({name: os.environ[name] for name in SWITCHES if name in os.environ})

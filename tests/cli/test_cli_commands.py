@@ -201,7 +201,8 @@ def test_download_fetches_exactly_what_the_load_needs(hub: SampleHub, isolated_e
     resolved = {r.path.split("/resolve/", 1)[1].split("/", 1)[1] for r in hub.server.requests("GET", "/resolve/")}
     assert resolved == set(wanted)
     huggingface_hub = pytest.importorskip("huggingface_hub")  # the shared cache: huggingface_hub finds the files
-    cached = huggingface_hub.try_to_load_from_cache("openai/gsm8k", wanted[0], repo_type="dataset")
+    cache = isolated_env / "hf_home" / "hub"  # huggingface_hub reads HF_HUB_CACHE once, at its import: pass it
+    cached = huggingface_hub.try_to_load_from_cache("openai/gsm8k", wanted[0], repo_type="dataset", cache_dir=cache)
     assert cached == paths[0]
 
 
