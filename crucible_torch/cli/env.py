@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import sys
-from importlib import metadata
 
 from .output import command_help, print_json
 
@@ -38,6 +36,8 @@ def register(commands: argparse._SubParsersAction, common: argparse.ArgumentPars
 
 
 def _version(package: str) -> str:
+    from importlib import metadata
+
     try:
         return metadata.version(package)
     except metadata.PackageNotFoundError:
@@ -46,6 +46,8 @@ def _version(package: str) -> str:
 
 def environment() -> dict[str, str]:
     """What ``env`` reports, as ordered name -> value pairs."""
+    import platform
+
     from .. import __version__
     from ..config import data_cache_dir
     from ..hub import config as hub_config

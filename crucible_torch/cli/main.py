@@ -12,7 +12,6 @@ import argparse
 import logging
 import os
 import sys
-import traceback
 from collections.abc import Sequence
 
 from . import cache, download, env, info, mirror, preview
@@ -108,6 +107,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     except Exception as error:
         if verbose:
+            import traceback
+
             traceback.print_exc()
         hint = "" if verbose else " (--verbose shows the traceback)"
         print(f"Error: {one_line_message(error)}{hint}", file=sys.stderr)
