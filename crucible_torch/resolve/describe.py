@@ -86,6 +86,8 @@ def _remote_footer(location: StreamLocation) -> Any:
 def _file_facts(location: StreamLocation, resolved: ResolvedConfig) -> _FileFacts:
     """Rows and features of one data file without downloading it (unknown when that cannot be done)."""
     if resolved.builder == "parquet":
+        if resolved.builder_kwargs.get("filters") is not None:  # footers count the rows before the filter
+            return _FileFacts(None, None, None)
         if location.path is not None:
             import pyarrow.parquet as pq
 
