@@ -36,8 +36,9 @@ def register(commands: argparse._SubParsersAction, common: argparse.ArgumentPars
 def first_rows(path: str, config: str | None, split: str | None, revision: str | None, token: Any, n: int):
     """``(split, features, rows)``: the first ``n`` rows of the split as Python values, read by streaming."""
     from ..features import Features
-    from ..formats import get_reader
+    from ..formats import READERS, get_reader
     from ..iterable.sources import data_source
+    from ..resolve.archives import stream_data_files
     from ..resolve.request import requested_features
     from ..resolve.sources import open_source
     from ..resolve.split_spec import parse_split
@@ -51,13 +52,15 @@ def first_rows(path: str, config: str | None, split: str | None, revision: str |
     spec.resolve_names(names)  # an unknown split: SplitNotFoundError listing the valid names
     files = [f for name in spec.streaming_split_names(names) for f in resolved.splits[name]]
     features = requested_features(resolved, None)
+    if resolved.builder not in READERS:  # a folder of media files: its rows are built by the streaming loader
+        return (split, *_rows_by_streaming_load(path, config, split, revision, token, n))
     kwargs = dict(resolved.builder_kwargs, **({"features": features} if features is not None else {}))
     reader = get_reader(resolved.builder, **kwargs)
     random_access = resolved.builder in ("parquet", "arrow")
     rows: list[dict[str, Any]] = []
 
     def batches() -> Iterator[Any]:
-        for location in source.stream_locations(files):  # one file at a time: the first usually suffices
+        for location in stream_data_files(source, resolved.builder, files):  # the first file usually suffices
             yield from reader.read(data_source(location, random_access))
 
     for batch in batches():
@@ -67,6 +70,14 @@ def first_rows(path: str, config: str | None, split: str | None, revision: str |
         if len(rows) >= n:
             break
     return split, features, rows
+
+
+def _rows_by_streaming_load(path: str, config: str | None, split: str, revision: str | None, token: Any, n: int):
+    """(features, rows) through ``load_dataset(streaming=True)``, which builds a media folder's rows."""
+    from ..load import load_dataset  # imports torch (the IterableDataset): only for imagefolder/audiofolder
+
+    stream = load_dataset(path, config, split=split, revision=revision, token=token, streaming=True)
+    return stream.features, list(stream.take(n)) if n else []
 
 
 def run(args: argparse.Namespace) -> int:
@@ -92,6 +103,8 @@ def run(args: argparse.Namespace) -> int:
 def _image(value: Any) -> str:
     from ..features.image import open_image
 
+    if hasattr(value, "mode") and hasattr(value, "width"):  # already decoded (a PIL image)
+        return f"<image {value.width}x{value.height} {value.mode}>"
     data, path = (value.get("bytes"), value.get("path")) if isinstance(value, dict) else (None, value)
     if data is None:
         return f"<image {path}>" if path else "<image>"
@@ -105,6 +118,8 @@ def _image(value: Any) -> str:
 def _audio(value: Any) -> str:
     from ..features.audio import decode_audio_bytes
 
+    if isinstance(value, dict) and value.get("array") is not None and value.get("sampling_rate"):  # decoded
+        return f"<audio {len(value['array']) / value['sampling_rate']:.2f} s, {value['sampling_rate']} Hz>"
     data, path = (value.get("bytes"), value.get("path")) if isinstance(value, dict) else (None, value)
     if data is None:
         return f"<audio {path}>" if path else "<audio>"

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..features import Features
-from ..formats import LocalSource, get_reader
+from ..formats import READERS, LocalSource, get_reader
+from ..formats.archive import archive_kind
 from ..formats.parquet_footer import read_parquet_footer
 from .data_files import ResolvedConfig, resolve_dataset_configs
 from .sources import DatasetSource, HubSource, StreamLocation, open_source
@@ -96,8 +97,8 @@ def _file_facts(location: StreamLocation, resolved: ResolvedConfig) -> _FileFact
             metadata = _remote_footer(location)
         features = Features.from_arrow_schema(metadata.schema.to_arrow_schema())
         return _FileFacts(metadata.num_rows, features, FOOTERS)
-    if location.path is None:
-        return _FileFacts(None, None, None)
+    if location.path is None or resolved.builder not in READERS or archive_kind(location.name) is not None:
+        return _FileFacts(None, None, None)  # remote, a folder of media files, or an archive: not without reading
     reader = get_reader(resolved.builder, **resolved.builder_kwargs)
     source = LocalSource(location.path, location.name)
     units = reader.units(source)

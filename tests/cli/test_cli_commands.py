@@ -301,3 +301,17 @@ def test_offline_after_a_download_works_from_the_cache(hub: SampleHub) -> None:
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["question"]
     assert hub.server.count() == 0
+
+
+def test_preview_and_info_of_a_local_imagefolder(tmp_path: Path) -> None:
+    sizes = {"cat": (20, 10), "dog": (7, 9)}
+    for label, size in sizes.items():
+        (tmp_path / "pets" / "train" / label).mkdir(parents=True)
+        PIL.Image.new("RGB", size, (200, 10, 10)).save(tmp_path / "pets" / "train" / label / f"{label}.png")
+    done = run_cli("preview", str(tmp_path / "pets"), "--format", "json")
+    assert done.returncode == 0, done.stderr
+    rows = [json.loads(line) for line in done.stdout.splitlines()]
+    assert [r["image"] for r in rows] == [f"<image {w}x{h} RGB>" for w, h in sizes.values()]
+    assert [r["label"] for r in rows] == ["0 (cat)", "1 (dog)"]
+    info = run_cli("info", str(tmp_path / "pets"))
+    assert info.returncode == 0 and "(imagefolder, default)" in info.stdout
