@@ -14,6 +14,8 @@ import json
 import sys
 from typing import Any
 
+from sample_hub_fixtures import sampled_configs
+
 
 def _plain(value: Any) -> str:
     """JSON for what rows may hold beyond JSON types: bytes by their digest, dates as ISO text."""
@@ -24,12 +26,6 @@ def _plain(value: Any) -> str:
 
 def _digest(value: Any) -> str:
     return hashlib.sha256(json.dumps(value, sort_keys=True, ensure_ascii=False, default=_plain).encode()).hexdigest()
-
-
-def sampled_configs(configs: list[str]) -> list[str]:
-    """The configs loaded in full: all of a repo with a few, the first three and the last of one with many
-    (MMLU's 58 subjects, C-Eval's 52: their files all have one layout)."""
-    return configs if len(configs) <= 6 else [*configs[:3], configs[-1]]
 
 
 def split_summary(lib: Any, ds: Any) -> dict[str, Any]:

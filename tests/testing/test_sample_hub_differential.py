@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from dataset_summary import sampled_configs, summarize
+from dataset_summary import summarize
+from sample_hub_fixtures import sampled_configs
 
 import crucible_torch as ct
 from crucible_torch.testing import SampleHub
@@ -47,6 +48,7 @@ def reference(served: SampleHub, tmp_path_factory: pytest.TempPathFactory) -> di
         HF_HUB_DISABLE_TELEMETRY="1",
         HF_DATASETS_DISABLE_PROGRESS_BARS="1",
         HF_HUB_DISABLE_PROGRESS_BARS="1",
+        PYTHONPATH=str(Path(__file__).parents[1]),  # the script shares sample_hub_fixtures.sampled_configs
     )
     requests = _requests(served)
     script = Path(__file__).with_name("dataset_summary.py")

@@ -9,9 +9,9 @@ import wave
 
 import numpy as np
 import pytest
-from dataset_summary import sampled_configs
 from PIL import Image, ImageOps
 from sample_checks import read_rows
+from sample_hub_fixtures import sampled_configs
 
 import crucible_torch as ct
 from crucible_torch.hub import GatedRepoError
