@@ -38,6 +38,7 @@ _EXPORTS: dict[str, str] = {
     "Sequence": "crucible_torch.features",
     "Image": "crucible_torch.features",
     "Audio": "crucible_torch.features",
+    "Json": "crucible_torch.features",
     # torch integration
     "Collator": "crucible_torch.batching.collator",
     "collate": "crucible_torch.batching.collator",
@@ -56,6 +57,7 @@ __all__ = [
     "Image",
     "IterableDataset",
     "IterableDatasetDict",
+    "Json",
     "LargeList",
     "List",
     "Sequence",
@@ -91,6 +93,6 @@ if TYPE_CHECKING:  # pragma: no cover - names for type checkers and IDEs
     from .batching.sampler import EpochBatchSampler
     from .combine import concatenate_datasets, interleave_datasets, split_dataset_by_node
     from .datasets import Dataset, DatasetDict, DatasetInfo, load_from_disk
-    from .features import Audio, ClassLabel, Features, Image, LargeList, List, Sequence, Value
+    from .features import Audio, ClassLabel, Features, Image, Json, LargeList, List, Sequence, Value
     from .iterable import IterableDataset, IterableDatasetDict, merge_state_dicts
     from .load import get_dataset_config_names, get_dataset_infos, get_dataset_split_names, load_dataset

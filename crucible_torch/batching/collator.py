@@ -18,6 +18,7 @@ import torch
 
 from ..errors import MissingValueError
 from ..features import Audio, ClassLabel, Features, Image, LargeList, List, Value, is_pil_image
+from ..features.json_paths import decode_json_columns, json_paths_of
 from .missing import fill_missing, first_missing_row
 
 _INT_TYPES = {"int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64"}
@@ -165,6 +166,8 @@ class Collator:
         values = array.to_pylist()
         if isinstance(feature, Value) and feature.dtype in _TEXT_TYPES:
             return values
+        if json_paths_of(feature):  # Json collates as the Python values it holds, as in `datasets`
+            values = decode_json_columns({name: values}, {name: feature})[name]
         return self.collate_column(feature, values, name)
 
     def _lists(self, array: pa.Array, element: Any, kind: str, name: str) -> Any:

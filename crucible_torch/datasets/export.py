@@ -32,6 +32,7 @@ from ..arrow.files import write_tables
 from ..arrow.info import DatasetInfo, SplitInfo
 from ..arrow.table import ArrowTable
 from ..errors import DatasetNotFoundError
+from ..features.json_paths import decode_json_columns, json_paths_of
 from ..hub.atomic import atomic_open, atomic_path, discard, write_atomically
 from ..hub.naming import safe_path_component
 
@@ -124,21 +125,36 @@ class ExportMixin:
         for start in range(0, self.num_rows, step):
             yield self._rows_table(slice(start, start + step))
 
+    def _stored_columns(self: Dataset, table: pa.Table) -> dict[str, list]:
+        """``table``'s columns as stored values, `Json` decoded (images stay bytes), as `datasets` exports them."""
+        return decode_json_columns(table.to_pydict(), self.features)
+
     def to_list(self: Dataset) -> list[dict]:
-        """Rows as plain dicts of stored values (features are not decoded, as in `datasets`)."""
-        return self._all_rows().to_pylist()
+        """Rows as plain dicts of stored values (only `Json` is decoded, as in `datasets`)."""
+        columns = self._stored_columns(self._all_rows())
+        return [dict(zip(columns, values)) for values in zip(*columns.values())]
 
     def to_dict(self: Dataset, batch_size: int | None = None, batched: bool = False) -> Any:
         """Columns as ``{name: list}`` of stored values; with ``batched`` an iterator of such dicts."""
         if batched:
-            return (t.to_pydict() for t in self._row_batches(batch_size))
-        return self._all_rows().to_pydict()
+            return (self._stored_columns(t) for t in self._row_batches(batch_size))
+        return self._stored_columns(self._all_rows())
 
     def to_pandas(self: Dataset, batch_size: int | None = None, batched: bool = False) -> Any:
-        """A pandas DataFrame (needs pandas installed)."""
+        """A pandas DataFrame (needs pandas installed); `Json` columns hold the decoded values."""
         if batched:
-            return (t.to_pandas() for t in self._row_batches(batch_size))
-        return self._all_rows().to_pandas()
+            return (self._data_frame(t) for t in self._row_batches(batch_size))
+        return self._data_frame(self._all_rows())
+
+    def _data_frame(self: Dataset, table: pa.Table) -> Any:
+        frame = table.to_pandas()
+        json_columns = [name for name, feature in self.features.items() if json_paths_of(feature)]
+        if json_columns:
+            import pandas as pd  # to_pandas imported it already
+
+            for name, values in self._stored_columns(table.select(json_columns)).items():
+                frame[name] = pd.Series(values, index=frame.index, dtype=object)
+        return frame
 
     def to_ray(self: Dataset, *, shared_storage: bool | None = None, override_num_blocks: int | None = None) -> Any:
         """The rows as a ``ray.data.Dataset``, in this dataset's order, read from its memory-mapped Arrow files,
@@ -180,7 +196,8 @@ class ExportMixin:
                 written += _put(f, "[")
             first = True
             for table in self._row_batches(batch_size):
-                for row in table.to_pylist():
+                columns = self._stored_columns(table)
+                for row in (dict(zip(columns, values)) for values in zip(*columns.values())):
                     text = json.dumps(row, ensure_ascii=False, default=_json_default)
                     text = text if lines else ("" if first else ",") + text
                     written += _put(f, text + ("\n" if lines else ""))

@@ -64,14 +64,13 @@ def split_fingerprint(source: DatasetSource, resolved: ResolvedConfig, split: st
 def _converted_batches(
     resolved: ResolvedConfig, sources: list[LocalSource], features: Features | None
 ) -> Iterator[pa.Table]:
-    """The split's files as tables, cast to ``features`` (also given to the reader, which may need them)."""
-    kwargs = dict(resolved.builder_kwargs)
-    if features is not None and resolved.builder == "webdataset":
-        kwargs["features"] = features
-    reader = get_reader(resolved.builder, **kwargs)
+    """The split's files as tables in ``features`` (which the reader gets: it reads columns by them)."""
+    reader = get_reader(resolved.builder, **resolved.builder_kwargs, features=features)
     for _, batch in read_files(reader, sources):
         table = pa.Table.from_batches([batch])
-        yield cast_table_to_features(table, features) if features is not None else table
+        if features is not None and table.schema != features.arrow_schema:
+            table = cast_table_to_features(table, features)
+        yield table
 
 
 def prepare_split(

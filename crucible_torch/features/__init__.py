@@ -1,4 +1,4 @@
-"""Arrow-level feature types as in `datasets`: Value, ClassLabel, List/LargeList/Sequence, Image, Audio.
+"""Arrow-level feature types as in `datasets`: Value, ClassLabel, List/LargeList/Sequence, Image, Audio, Json.
 
 `Features` maps column names to features and converts to and from Arrow schemas carrying the
 ``b"huggingface"`` metadata that `datasets` writes. This package knows Arrow, numpy and PIL, not torch.
@@ -11,6 +11,7 @@ from .class_label import ClassLabel
 from .dtypes import arrow_to_dtype, dtype_to_arrow
 from .features import Features, features_from_schema_metadata, infer_features_from_table
 from .image import Image, is_pil_image
+from .json import Json
 from .nested import (
     FeatureType,
     decode_nested_example,
@@ -33,6 +34,7 @@ __all__ = [
     "FeatureType",
     "Features",
     "Image",
+    "Json",
     "LargeList",
     "List",
     "Sequence",

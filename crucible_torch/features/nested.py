@@ -1,6 +1,6 @@
 """Walks over a nested feature (dicts of features, Lists of features): Arrow type, inference, encode, decode.
 
-A "feature" here is any of `Value`, `ClassLabel`, `List`, `LargeList`, `Image`, `Audio`, or a plain ``dict``
+A "feature" here is any of `Value`, `ClassLabel`, `List`, `LargeList`, `Image`, `Audio`, `Json`, or a plain ``dict``
 of features (a struct), as in `datasets`. The old ``[feature]`` list syntax is accepted and means ``List``.
 """
 
@@ -13,10 +13,11 @@ import numpy as np
 import pyarrow as pa
 
 from .dtypes import arrow_to_dtype
+from .json import Json
 from .sequence import LargeList, List
 from .value import Value
 
-FeatureType = Any  # dict | list | Value | ClassLabel | List | LargeList | Image | Audio
+FeatureType = Any  # dict | list | Value | ClassLabel | List | LargeList | Image | Audio | Json
 
 _NOT_TENSORS = (np.ndarray, np.generic, str, bytes, list, tuple, dict)
 
@@ -44,6 +45,8 @@ def generate_from_arrow_type(pa_type: pa.DataType) -> FeatureType:
 
     A ``struct<bytes, path>`` stays a dict: only metadata can say that it is an Image or Audio.
     """
+    if isinstance(pa_type, pa.JsonType):
+        return Json()
     if isinstance(pa_type, pa.ExtensionType):
         return generate_from_arrow_type(pa_type.storage_type)
     if pa.types.is_struct(pa_type):

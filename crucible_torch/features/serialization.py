@@ -12,12 +12,13 @@ from typing import Any
 from .audio import Audio
 from .class_label import ClassLabel
 from .image import Image
+from .json import Json
 from .nested import FeatureType
 from .sequence import LargeList, List, Sequence
 from .value import Value
 
 FEATURE_TYPES: dict[str, type] = {
-    cls.__name__: cls for cls in (Value, ClassLabel, List, LargeList, Sequence, Image, Audio)
+    cls.__name__: cls for cls in (Value, ClassLabel, List, LargeList, Sequence, Image, Audio, Json)
 }
 
 

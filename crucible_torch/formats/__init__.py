@@ -75,6 +75,7 @@ def read_files(
         schema = reader.target_schema
     else:
         schema = unify_schemas([(source.name, file_schema) for source, file_schema in file_schemas])
+        reader = reader.with_schema(schema)
     if columns is not None:
         missing = [c for c in columns if schema.get_field_index(c) < 0]
         if missing:

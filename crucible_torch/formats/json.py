@@ -4,6 +4,12 @@ JSON Lines are parsed a chunk of whole lines at a time (``chunksize`` bytes, as 
 bounded and a file splits into byte-range units (see :mod:`.lines`). When Arrow rejects a chunk, the chunk is
 re-parsed line by line in Python only to name the failing line. A document (a top-level array, or an object
 whose ``field`` holds the rows) is loaded whole, as the `datasets` json builder does.
+
+Mixed types follow `datasets`' ``on_mixed_types="use_json"``: the first chunk of a file is scanned for structs
+whose keys differ between rows (`~crucible_torch.features.json_paths.mixed_type_paths`), and a column Arrow
+finds changing type is added while parsing; those values become `Json` columns. Once a split's schema is
+known (`Reader.with_schema`), its `Json` paths are encoded in every chunk, so a byte-range unit read alone
+in a DataLoader worker types its rows exactly as the first chunk did.
 """
 
 from __future__ import annotations
@@ -12,13 +18,16 @@ import codecs
 import io
 import json
 import re
-from collections.abc import Iterator, Sequence
-from typing import Any, BinaryIO
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, BinaryIO, Literal
 
 import pyarrow as pa
-import pyarrow.json as paj
 
 from ..errors import DataFileError
+from ..features import Features
+from ..features.json import json_dumps
+from ..features.json_arrays import decode_lines, read_json_lines
+from ..features.json_paths import JsonPath, json_paths_of, mixed_type_paths
 from .compression import compression_of, open_decompressed
 from .lines import DEFAULT_CHUNK_BYTES, count_newlines, iter_line_chunks, split_line_units
 from .reader import WHOLE_FILE, Reader, ReadUnit, SourceLike
@@ -38,7 +47,10 @@ class JsonReader(Reader):
         encoding, encoding_errors: how to decode the file (non-UTF-8 files are recoded, and not split).
         chunksize: bytes of JSON Lines parsed at a time (``block_size`` is its deprecated `datasets` alias).
         unit_bytes: target size of the byte-range units of a JSON Lines file.
-        features: schema to cast every batch to.
+        on_mixed_types: ``"use_json"`` (default, as `datasets`) stores values of mixed types as `Json`;
+            None raises on them, naming the line and column.
+        features: schema to cast every batch to; a struct column cast to ``Value("string")`` becomes its JSON
+            text, and a feature column missing from the file is all nulls.
     """
 
     name = "json"
@@ -52,9 +64,13 @@ class JsonReader(Reader):
         chunksize: int = DEFAULT_CHUNK_BYTES,
         block_size: int | None = None,
         unit_bytes: int = DEFAULT_UNIT_BYTES,
+        on_mixed_types: Literal["use_json"] | None = "use_json",
         features: Any = None,
     ) -> None:
         super().__init__(features=features)
+        if on_mixed_types not in ("use_json", None):
+            raise ValueError(f"on_mixed_types must be 'use_json' or None, got {on_mixed_types!r}")
+        self.on_mixed_types = on_mixed_types
         self.field = field
         self.encoding = encoding
         self.encoding_errors = encoding_errors
@@ -86,7 +102,57 @@ class JsonReader(Reader):
             else:
                 batches = self._read_lines(source, _Utf8Recoder(f, self.encoding, self.encoding_errors), unit)
             for batch in batches:
-                yield self._finish(batch, columns, source.name)
+                try:
+                    yield self._finish(self._structs_as_text(batch), columns, source.name)
+                except DataFileError as exc:
+                    if self.target_schema is None or exc.column is None:
+                        raise
+                    raise DataFileError(
+                        exc.reason,
+                        file=source.name,
+                        column=exc.column,
+                        hint="types are decided by the first rows of each file (the first chunksize bytes); pass "
+                        "features= with the type this column should have, e.g. Json() for values of any shape",
+                    ) from exc
+
+    def _json_paths(self) -> list[JsonPath]:
+        """The `Json` paths of the target schema (``(column, key or 0, ...)``), encoded in every chunk."""
+        if self.target_schema is None:
+            return []
+        features = Features.from_arrow_schema(self.target_schema)
+        return [(name, *path) for name, feature in features.items() for path in json_paths_of(feature)]
+
+    def _structs_as_text(self, batch: pa.RecordBatch) -> pa.RecordBatch:
+        """Struct columns that the target schema wants as strings, as their JSON text (as `datasets`)."""
+        target = self.target_schema
+        if target is None:
+            return batch
+        for index, name in enumerate(batch.schema.names):
+            wanted = target.get_field_index(name)
+            column = batch.column(index)
+            if wanted >= 0 and pa.types.is_struct(column.type) and _is_text(target.field(wanted).type):
+                text = pa.array([None if v is None else json_dumps(v) for v in column.to_pylist()], pa.string())
+                batch = batch.set_column(index, name, text)
+        return batch
+
+    def _parse(
+        self, source: DataSource, chunk: bytes, first_line: Callable[[], int], paths: list[JsonPath], scan: bool
+    ) -> pa.Table:
+        """One chunk of JSON Lines as a table; ``paths`` (the file's `Json` paths) grows as mixed types turn up.
+
+        ``scan`` looks for structs with differing keys first (the first chunk of a file, no target schema).
+        ``first_line`` gives the chunk's first line number, asked for only to report an error.
+        """
+        use_json = self.on_mixed_types == "use_json"
+        try:
+            rows = None
+            if use_json and scan:
+                rows = decode_lines(chunk)
+                found = mixed_type_paths(row for row in rows if isinstance(row, dict))
+                paths.extend(path for path in found if path not in paths)
+            return read_json_lines(chunk, paths, rows=rows, resolve_mixed=use_json)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError, ValueError) as exc:
+            raise _locate_error(chunk, first_line(), exc, source.name) from exc
 
     def _is_document(self, head: bytes) -> bool:
         """Whether a file starting with ``head`` is one JSON array rather than JSON Lines."""
@@ -95,16 +161,17 @@ class JsonReader(Reader):
     def _read_lines(self, source: DataSource, f: BinaryIO, unit: ReadUnit) -> Iterator[pa.RecordBatch]:
         start, end = (0, None) if unit.kind == "file" else (unit.start, unit.end)
         lines_before = 0
+        paths = self._json_paths()
         for offset, chunk in iter_line_chunks(f, start, end, self.chunksize):
             if offset == 0 and chunk.startswith(codecs.BOM_UTF8):
                 chunk = chunk[len(codecs.BOM_UTF8) :]
             if chunk.strip():
-                try:
-                    table = paj.read_json(io.BytesIO(chunk), read_options=paj.ReadOptions(block_size=len(chunk) + 1))
-                except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
-                    first_line = 1 + (lines_before if start == 0 else _lines_before(source, offset))
-                    raise _locate_error(chunk, first_line, exc, source.name) from exc
-                yield from table.to_batches()
+
+                def first_line(before: int = lines_before, offset: int = offset) -> int:
+                    return 1 + (before if start == 0 else _lines_before(source, offset))
+
+                scan = offset == 0 and self.target_schema is None
+                yield from self._parse(source, chunk, first_line, paths, scan).to_batches()
             lines_before += chunk.count(b"\n")
 
     def _read_document(self, source: DataSource, f: BinaryIO) -> Iterator[pa.RecordBatch]:
@@ -123,11 +190,13 @@ class JsonReader(Reader):
         rows = _document_rows(data, source.name)
         if not rows:
             return
-        payload = "\n".join(json.dumps(row, ensure_ascii=False) for row in rows).encode()
+        payload = "\n".join(json_dumps(row) for row in rows).encode()
         try:
-            table = paj.read_json(io.BytesIO(payload), read_options=paj.ReadOptions(block_size=len(payload) + 1))
-        except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
-            raise DataFileError(f"rows do not fit one table: {exc}", file=source.name) from exc
+            table = self._parse(source, payload, lambda: 1, self._json_paths(), scan=self.target_schema is None)
+        except DataFileError as exc:  # its "line" counts the document's rows
+            raise DataFileError(
+                f"row {exc.line} of the document: {exc.reason}", file=source.name, column=exc.column, hint=exc.hint
+            ) from exc
         yield from table.to_batches()
 
 
@@ -177,6 +246,10 @@ def _lines_before(source: DataSource, offset: int) -> int:
         return count_newlines(f, offset)
 
 
+def _is_text(dtype: pa.DataType) -> bool:
+    return pa.types.is_string(dtype) or pa.types.is_large_string(dtype)
+
+
 def _json_kind(value: Any) -> str:
     if value is None:
         return "null"
@@ -218,6 +291,6 @@ def _locate_error(chunk: bytes, first_line: int, exc: Exception, file: str) -> D
                 file=file,
                 line=first_line + index,
                 column="/".join(path),
-                hint="make the column's values one JSON type (mixed-type columns are not supported)",
+                hint="make the column's values one JSON type, or keep on_mixed_types='use_json' to store them as Json",
             )
     return DataFileError(f"cannot parse JSON Lines: {exc}", file=file, line=first_line)

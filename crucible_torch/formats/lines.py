@@ -36,11 +36,13 @@ def _skip_to_line_start(f: BinaryIO, start: int, block: int) -> tuple[int, bytes
 def iter_line_chunks(
     f: BinaryIO, start: int = 0, end: int | None = None, chunk_bytes: int = DEFAULT_CHUNK_BYTES
 ) -> Iterator[tuple[int, bytes]]:
-    """Yield ``(offset, chunk)``: the lines that start in ``[start, end)``, about ``chunk_bytes`` at a time.
+    """Yield ``(offset, chunk)``: the lines that start in ``[start, end)``, ``chunk_bytes`` at a time.
 
-    Each chunk ends at a line end (or the end of the file) and ``offset`` is the byte where it starts. ``f``
-    must be seekable when ``start > 0``; with ``start == 0`` it is read forward only, from its current
-    position (byte 0). A line longer than ``chunk_bytes`` makes one larger chunk.
+    A chunk is ``chunk_bytes`` bytes finished to the end of the line they stop in (or the end of the file), as
+    `datasets` reads JSON Lines (``f.read(chunksize) + f.readline()``), so the first chunk of a file, whose
+    rows decide its `Json` columns, holds the same rows in both. ``offset`` is the byte where a chunk starts.
+    ``f`` must be seekable when ``start > 0``; with ``start == 0`` it is read forward only, from its current
+    position (byte 0).
     """
     located = _skip_to_line_start(f, start, chunk_bytes)
     if located is None:
@@ -62,8 +64,8 @@ def iter_line_chunks(
             if pending:
                 yield offset, pending
             return
-        elif len(pending) >= chunk_bytes:
-            newline = pending.rfind(b"\n")
+        elif len(pending) > chunk_bytes:
+            newline = pending.find(b"\n", chunk_bytes)
             if newline >= 0:
                 yield offset, pending[: newline + 1]
                 offset += newline + 1

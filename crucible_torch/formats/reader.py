@@ -7,6 +7,7 @@ files otherwise) and reads each with ``read(source, unit=...)``; the map-style l
 
 from __future__ import annotations
 
+import copy
 import os
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
@@ -71,6 +72,16 @@ class Reader(ABC):
         self, source: SourceLike, *, columns: Sequence[str] | None = None, unit: ReadUnit | None = None
     ) -> Iterator[pa.RecordBatch]:
         """Yield the rows of ``source`` (or of one of its ``unit``s) as record batches, ``columns`` only."""
+
+    def with_schema(self, schema: pa.Schema) -> Reader:
+        """A copy of this reader whose batches come out in ``schema``: the schema planned for a whole split.
+
+        Formats that decide types while reading (JSON's `Json` columns, CSV's column types) then read every
+        unit of every file as the plan says, instead of re-deciding from the unit's own rows.
+        """
+        pinned = copy.copy(self)
+        pinned.target_schema = schema
+        return pinned
 
     def units(self, source: SourceLike) -> list[ReadUnit]:
         """The pieces ``source`` can be read in; one whole-file unit unless the format splits."""

@@ -3,8 +3,8 @@
 Shards of one split often disagree a little: a column missing from one JSONL file, a column that is all
 null in one shard, ints in one file and floats in the next. `unify_schemas` accepts exactly those
 differences (Arrow's "permissive" promotion: null -> any, int -> float, int widths, string -> large_string,
-struct fields merged) and refuses the rest with a `SchemaMismatchError` naming both files, the column and
-both types, so the fix (``features=``) is obvious.
+struct fields merged; any type -> `Json`) and refuses the rest with a `SchemaMismatchError` naming both
+files, the column and both types, so the fix (``features=``) is obvious.
 """
 
 from __future__ import annotations
@@ -14,10 +14,14 @@ from collections.abc import Sequence
 import pyarrow as pa
 
 from ..errors import DataFileError, SchemaMismatchError
+from ..features import Features, cast_array_to_feature, get_nested_type
 
 
 def unify_types(left: pa.DataType, right: pa.DataType) -> pa.DataType | None:
-    """The type both values fit in under permissive promotion, or None when there is none."""
+    """The type both values fit in under permissive promotion, or None when there is none.
+
+    `Json` holds any value, so Json and any other type unify to Json (at any depth of lists and structs).
+    """
     if left == right:
         return left
     try:
@@ -26,8 +30,28 @@ def unify_types(left: pa.DataType, right: pa.DataType) -> pa.DataType | None:
             promote_options="permissive",
         )
     except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
-        return None
+        return _unify_with_json(left, right)
     return merged.field("x").type
+
+
+def _unify_with_json(left: pa.DataType, right: pa.DataType) -> pa.DataType | None:
+    if isinstance(left, pa.JsonType) or isinstance(right, pa.JsonType):
+        return pa.json_()
+    types = pa.types
+    if (types.is_list(left) or types.is_large_list(left)) and (types.is_list(right) or types.is_large_list(right)):
+        inner = unify_types(left.value_type, right.value_type)
+        if inner is None:
+            return None
+        return pa.large_list(inner) if types.is_large_list(left) or types.is_large_list(right) else pa.list_(inner)
+    if types.is_struct(left) and types.is_struct(right):
+        fields = {f.name: f.type for f in left}
+        for f in right:
+            merged = unify_types(fields[f.name], f.type) if f.name in fields else f.type
+            if merged is None:
+                return None
+            fields[f.name] = merged
+        return pa.struct(fields)
+    return None
 
 
 def unify_schemas(named_schemas: Sequence[tuple[str, pa.Schema]]) -> pa.Schema:
@@ -66,8 +90,23 @@ def unify_schemas(named_schemas: Sequence[tuple[str, pa.Schema]]) -> pa.Schema:
     return pa.schema(list(fields.values()), metadata=metadata)
 
 
+def _caster(schema: pa.Schema) -> dict[str, object]:
+    """Column -> the feature whose storage cast reaches its type (ClassLabel names -> ids, anything -> Json).
+
+    Only columns whose feature describes the field's Arrow type exactly are listed; others get Arrow's cast.
+    """
+    try:
+        features = Features.from_arrow_schema(schema)
+    except ValueError:  # a type no feature describes: Arrow casts every column
+        return {}
+    return {f.name: features[f.name] for f in schema if get_nested_type(features[f.name]) == f.type}
+
+
 def align_batch(batch: pa.RecordBatch, schema: pa.Schema, *, file: str | None = None) -> pa.RecordBatch:
     """Bring ``batch`` to ``schema``: missing columns become nulls, others are cast and put in schema order.
+
+    Casts follow the features the schema carries, as `datasets`' ``table_cast``: label names become
+    ClassLabel ids, any value becomes `Json` text, structs gain the fields they lack.
 
     Raises:
         DataFileError: the batch has a column the schema lacks, or a value that does not fit the target type
@@ -84,6 +123,7 @@ def align_batch(batch: pa.RecordBatch, schema: pa.Schema, *, file: str | None = 
             hint="add them to features=, or select the columns to keep with columns=",
         )
     arrays = []
+    features: dict[str, object] | None = None
     for field in schema:
         index = batch.schema.get_field_index(field.name)
         if index < 0:
@@ -91,9 +131,11 @@ def align_batch(batch: pa.RecordBatch, schema: pa.Schema, *, file: str | None = 
             continue
         column = batch.column(index)
         if column.type != field.type:
+            features = _caster(schema) if features is None else features
             try:
-                column = column.cast(field.type)
-            except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError) as exc:
+                feature = features.get(field.name)
+                column = column.cast(field.type) if feature is None else cast_array_to_feature(column, feature)
+            except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError, TypeError, ValueError) as exc:
                 raise DataFileError(
                     f"cannot cast {column.type} to {field.type}: {exc}",
                     file=file,

@@ -157,12 +157,12 @@ class FilePlan:
     """
 
     def __init__(self, reader: Reader, sources: Sequence[DataSource], planned: Sequence[FileUnits]) -> None:
-        self.reader = reader
         self.sources = list(sources)
         if reader.target_schema is not None:
             self.schema = reader.target_schema
         else:
             self.schema = unify_schemas([(s.name, p.schema) for s, p in zip(self.sources, planned)])
+        self.reader = reader.with_schema(self.schema)
         self.file_columns = [set(p.schema.names) for p in planned]
         self.units = [(i, unit) for i, p in enumerate(planned) for unit in p.units]
         self.rows = np.array([unit.num_rows for _, unit in self.units], dtype=np.int64)

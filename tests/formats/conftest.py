@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 from collections.abc import Callable
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 import pyarrow as pa
 import pytest
@@ -121,3 +121,25 @@ class RemoteLikeSource(DataSource):
 def remote_source() -> type[RemoteLikeSource]:
     """``remote_source(name, data)``: a remote-like `DataSource` that logs the byte ranges read."""
     return RemoteLikeSource
+
+
+@pytest.fixture
+def load_with(tmp_path: Path) -> Callable[..., tuple[Any, list[dict]]]:
+    """``load_with(lib, builder, files, streaming=False, **kwargs)``: ``(features, rows)`` of ``lib.load_dataset``.
+
+    ``lib`` is the `datasets` or the ``crucible_torch`` module; rows are decoded Python dicts, so `Json`
+    columns compare by the values they hold. Each library gets its own cache directory.
+    """
+    import datasets
+
+    datasets.disable_progress_bars()
+
+    def load(lib: Any, builder: str, files: Any, streaming: bool = False, **kwargs: Any) -> tuple[Any, list[dict]]:
+        data_files = [str(f) for f in files] if isinstance(files, list) else str(files)
+        cache = str(tmp_path / f"cache-{lib.__name__}")
+        ds = lib.load_dataset(
+            builder, data_files=data_files, split="train", cache_dir=cache, streaming=streaming, **kwargs
+        )
+        return ds.features, [dict(row) for row in ds]
+
+    return load

@@ -99,8 +99,9 @@ def test_jsonl_type_change_names_line_and_column(tmp_path):
     path = tmp_path / "data.jsonl"
     path.write_text('{"a": {"b": 1}}\n{"a": {"b": 2}}\n{"a": null}\n{"a": {"b": "three"}}\n')
     with pytest.raises(DataFileError) as info:
-        _consume("json", path)
+        _consume("json", path, on_mixed_types=None)
     assert (info.value.line, info.value.column) == (4, "a/b")
+    assert "on_mixed_types='use_json'" in str(info.value)
 
 
 def test_json_without_the_field(tmp_path):
