@@ -56,6 +56,19 @@ class SchemaMismatchError(DataFileError):
     """Two files of one split have column types that Arrow cannot unify."""
 
 
+class EmptySplitError(CrucibleError, ValueError):
+    """A requested split holds no rows (`datasets` refuses it too: "Instruction ... corresponds to no data")."""
+
+    def __init__(self, split: str, files: Iterable[str]) -> None:
+        self.split = split
+        self.files = list(files)
+        shown = ", ".join(self.files[:5]) + (f" and {len(self.files) - 5} more" if len(self.files) > 5 else "")
+        super().__init__(
+            f"split {split!r} holds no rows: its data files ({shown}) are empty or hold only a header; "
+            "check data_files= (or the repo's split patterns) and the files"
+        )
+
+
 class DataFilesNotFoundError(CrucibleError, FileNotFoundError):
     """A data-file pattern matched nothing, or a dataset directory holds no loadable files."""
 

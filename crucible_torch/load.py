@@ -24,7 +24,7 @@ def load_dataset(
     name: str | None = None,
     data_dir: str | None = None,
     data_files: str | list | dict | None = None,
-    split: str | None = None,
+    split: str | list[str] | tuple[str, ...] | None = None,
     cache_dir: str | os.PathLike | None = None,
     features: Features | None = None,
     download_config: Any = None,
@@ -40,8 +40,12 @@ def load_dataset(
     trust_remote_code: bool | None = None,
     **config_kwargs: Any,
 ) -> Any:
-    """Load a dataset: a ``Dataset`` for one ``split``, a ``DatasetDict`` without, an ``IterableDataset`` when
-    ``streaming=True``. Extra keyword arguments are builder options (``sep``, ``field``, ``sample_by``, ...).
+    """Load a dataset: a ``Dataset`` for one ``split``, a list (or tuple) of them for a list of splits, a
+    ``DatasetDict`` without, an ``IterableDataset`` when ``streaming=True``. Extra keyword arguments are
+    builder options (``sep``, ``field``, ``sample_by``, ...).
+
+    Raises:
+        EmptySplitError: a requested split holds no rows.
     """
     if streaming and num_proc is not None:
         raise NotImplementedError(
@@ -54,9 +58,12 @@ def load_dataset(
         token = getattr(download_config, "token", None)
     source, resolved = resolve_request(path, name, data_dir, data_files, revision, token, config_kwargs)
     feats = requested_features(resolved, features)
+    many = isinstance(split, (list, tuple))
     if streaming:
         from .iterable.from_files import streaming_dataset
 
+        if many:
+            return type(split)(streaming_dataset(source, resolved, str(s), feats) for s in split)
         return streaming_dataset(source, resolved, split, feats)
     from .datasets.prepare import load_prepared
 

@@ -22,6 +22,7 @@ from ..arrow.info import DatasetInfo, SplitInfo
 from ..arrow.prepared_cache import prepared_split_dir
 from ..arrow.table import ArrowTable
 from ..config import data_cache_dir
+from ..errors import EmptySplitError
 from ..features import Features, cast_table_to_features
 from ..formats import LocalSource, get_reader, read_files, unify_schemas
 from ..formats.folder import FOLDER_BUILDERS
@@ -177,16 +178,24 @@ def _with_features(schema: pa.Schema) -> pa.Schema:
 def load_prepared(
     source: DatasetSource,
     resolved: ResolvedConfig,
-    split: str | None,
+    split: str | list[str] | tuple[str, ...] | None,
     features: Features | None,
     cache_dir: Any,
     keep_in_memory: bool,
     force: bool = False,
-) -> Dataset | DatasetDict:
-    """The map-style result of a load: every split as a `DatasetDict`, or the rows ``split`` selects
-    (``train[:10%]+test``) as one `Dataset`. Only the splits named are prepared."""
-    spec = parse_split(split) if split is not None else None
-    names = spec.resolve_names(list(resolved.splits)) if spec is not None else list(resolved.splits)
+) -> Dataset | DatasetDict | list[Dataset] | tuple[Dataset, ...]:
+    """The map-style result of a load: every split as a `DatasetDict`, the rows ``split`` selects
+    (``train[:10%]+test``) as one `Dataset`, or a list (tuple) of them for a list (tuple) of specs, as
+    `datasets` returns. Only the splits named are prepared.
+
+    Raises:
+        EmptySplitError: a prepared split holds no rows (`datasets` raises too).
+    """
+    many = isinstance(split, (list, tuple))
+    specs = [parse_split(str(s)) for s in split] if many else [parse_split(split)] if split is not None else []
+    names = list(resolved.splits)
+    if specs:
+        names = list(dict.fromkeys(name for spec in specs for name in spec.resolve_names(list(resolved.splits))))
     rows = None
     if resolved.builder in FOLDER_BUILDERS:
         folder = resolve_folder(source, resolved, names, features)
@@ -206,8 +215,34 @@ def load_prepared(
         )
         for s in names
     }
-    if spec is None:
+    _describe_splits(prepared, source, resolved)
+    if not specs:
         return DatasetDict(prepared)
+    selected = [_select(prepared, spec) for spec in specs]
+    return type(split)(selected) if many else selected[0]
+
+
+def _describe_splits(prepared: dict[str, Dataset], source: DatasetSource, resolved: ResolvedConfig) -> None:
+    """Give every prepared split the info `datasets` gives it: the dataset's name and every split's size
+    (the prepared ones, and those the dataset card states)."""
+    sizes = {s: len(ds) for s, ds in prepared.items()}
+    for name, size in sizes.items():
+        if size == 0:
+            raise EmptySplitError(name, resolved.splits[name])
+    name = source.dataset_name or source.cache_name
+    known = {s: n for s, n in (resolved.split_sizes or {}).items() if s in resolved.splits}
+    splits = {
+        s: SplitInfo(s, num_examples={**known, **sizes}[s], dataset_name=name)
+        for s in resolved.splits
+        if s in sizes or s in known
+    }
+    for ds in prepared.values():
+        ds.info.dataset_name = name
+        ds.info.splits = dict(splits)
+
+
+def _select(prepared: dict[str, Dataset], spec: Any) -> Dataset:
+    """The Dataset a split spec names (``train[:10%]+test``), from the prepared splits."""
     lengths = {s: len(d) for s, d in prepared.items()}
     pieces = spec.to_absolute(lengths)
     if not spec.is_whole_splits() and sum(piece.num_rows for piece in pieces) == 0:

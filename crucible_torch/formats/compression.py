@@ -1,8 +1,9 @@
 """Transparent decompression of ``.gz``, ``.bz2``, ``.xz`` and ``.zst``/``.zstd`` data files.
 
-`datasets` extracts such files on the fly; we do the same with a forward-only stream, so a compressed JSONL
-or CSV file is read in bounded memory. zstd goes through ``pyarrow.CompressedInputStream``, which avoids an
-extra dependency. A corrupt or truncated stream raises `DataFileError` naming the file.
+`datasets` extracts such files on the fly, recognising them by extension or by their magic bytes; we do the
+same with a forward-only stream, so a compressed JSONL or CSV file is read in bounded memory. zstd goes
+through ``pyarrow.CompressedInputStream``, which avoids an extra dependency. A corrupt or truncated stream
+raises `DataFileError` naming the file.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import BinaryIO
 import pyarrow as pa
 
 from ..errors import DataFileError
-from .source import DataSource
+from .source import DataSource, peekable
 
 COMPRESSION_EXTENSIONS: dict[str, str] = {
     ".gz": "gzip",
@@ -100,14 +101,29 @@ def decompress_bytes(data: bytes, compression: str, name: str) -> bytes:
         return f.read()
 
 
+_MAGIC = {b"\x1f\x8b": "gzip", b"BZh": "bz2", b"\xfd7zXZ\x00": "xz", b"\x28\xb5\x2f\xfd": "zstd"}
+
+
+def sniff_compression(head: bytes) -> str | None:
+    """The compression whose magic bytes start ``head`` (as `datasets` detects it), or None."""
+    return next((name for magic, name in _MAGIC.items() if head.startswith(magic)), None)
+
+
 def open_decompressed(source: DataSource) -> BinaryIO:
     """Open ``source`` for reading its decompressed bytes.
 
-    Uncompressed files come back as ``source.open()`` (seekable where the source is); compressed ones as a
-    buffered forward-only stream.
+    Uncompressed files come back as ``source.open()`` (seekable where the source is); compressed ones, named
+    so or recognised by their magic bytes, as a buffered forward-only stream.
     """
     compression = compression_of(source.name)
     raw = source.open()
+    if compression is None:
+        if raw.seekable():
+            compression = sniff_compression(raw.read(6))
+            raw.seek(0)
+        else:
+            raw = peekable(raw)
+            compression = sniff_compression(raw.peek(6)[:6])
     if compression is None:
         return raw
     return io.BufferedReader(_DecompressedFile(raw, _decompressor(raw, compression), source.name, compression))

@@ -28,7 +28,7 @@ from ..features import Features
 from ..features.json import json_dumps
 from ..features.json_arrays import decode_lines, read_json_lines
 from ..features.json_paths import JsonPath, json_paths_of, mixed_type_paths
-from .compression import compression_of, open_decompressed
+from .compression import compression_of, open_decompressed, sniff_compression
 from .lines import DEFAULT_CHUNK_BYTES, count_newlines, iter_line_chunks, split_line_units
 from .reader import WHOLE_FILE, Reader, ReadUnit, SourceLike
 from .source import DataSource, as_source, peekable
@@ -79,12 +79,14 @@ class JsonReader(Reader):
         self._utf8 = codecs.lookup(encoding).name == "utf-8" and encoding_errors in (None, "strict")
 
     def units(self, source: SourceLike) -> list[ReadUnit]:
-        """Byte ranges for a plain UTF-8 JSON Lines file; one whole-file unit for anything else."""
+        """Byte ranges for a plain UTF-8 JSON Lines file; one whole-file unit for anything else (a compressed
+        file too, named so or not)."""
         source = as_source(source)
         if self.field is not None or not self._utf8 or compression_of(source.name) or source.size is None:
             return [WHOLE_FILE]
         with peekable(source.open()) as f:
-            if self._is_document(f.peek(_HEAD)[:_HEAD]):
+            head = f.peek(_HEAD)[:_HEAD]
+            if sniff_compression(head) or self._is_document(head):
                 return [WHOLE_FILE]
             return split_line_units(f, source.size, self.unit_bytes)
 

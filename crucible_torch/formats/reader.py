@@ -102,10 +102,13 @@ class Reader(ABC):
         return unit
 
     def _finish(self, batch: pa.RecordBatch, columns: Sequence[str] | None, file: str) -> pa.RecordBatch:
-        """Keep ``columns`` (in the order given) and cast to the target schema, if any."""
-        if columns is not None:
-            batch = select_columns(batch, columns, file)
+        """Keep ``columns`` (in the order given) and cast to the target schema, if any (which fills the columns
+        the file lacks with nulls)."""
         target = self.target_schema
+        if columns is not None:
+            if target is not None:
+                columns = [c for c in columns if batch.schema.get_field_index(c) >= 0 or target.get_field_index(c) < 0]
+            batch = select_columns(batch, columns, file)
         if target is None:
             return batch
         if columns is not None:

@@ -53,7 +53,7 @@ def split_dataset(
     info = DatasetInfo(
         features=node.features,
         builder_name=resolved.builder,
-        dataset_name=source.cache_name,
+        dataset_name=source.dataset_name or source.cache_name,
         config_name=resolved.config_name,
     )
     return IterableDataset(node, info=info, split=label)
