@@ -113,6 +113,18 @@ def text_parquet(num_rows: int, directory: str | os.PathLike | None = None, seed
     return _write_parquet(lambda: text_table(num_rows, seed), path, TEXT_ROW_GROUP)
 
 
+def text_csv(num_rows: int, directory: str | os.PathLike | None = None, seed: int = 0) -> Path:
+    """The rows of :func:`text_parquet` as one CSV file with a header row (written by Arrow)."""
+    import pyarrow.csv as pa_csv
+
+    path = data_dir(directory) / f"text_{num_rows}_s{seed}.csv"
+    if not path.exists():
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        pa_csv.write_csv(text_table(num_rows, seed), tmp)
+        os.replace(tmp, path)
+    return path
+
+
 def text_parquet_files(
     num_rows: int, num_files: int, directory: str | os.PathLike | None = None, seed: int = 0
 ) -> list[Path]:

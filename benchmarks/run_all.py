@@ -22,6 +22,7 @@ from .harness import BenchmarkError, Context, Row, remove_tree, rows_to_json, ta
 
 WORKLOADS = (
     "cold_load",
+    "csv_load",
     "batched_map",
     "shuffled_epoch",
     "images",

@@ -108,7 +108,7 @@ def _cache_path(reader: Reader, source: DataSource) -> str:
         identity = (source.name, stat.st_size, stat.st_mtime_ns)
     else:
         identity = (source.name, source.size, None)
-    options = sorted((k, repr(v)) for k, v in vars(reader).items())
+    options = sorted((k, repr(v)) for k, v in vars(reader).items() if not k.startswith("_"))  # not its caches
     key = hashlib.sha256(repr((_CACHE_VERSION, reader.name, identity, options)).encode()).hexdigest()
     return str(data_cache_dir() / STREAMING_PLANS_DIR / f"{key}.json")
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import inspect
 import io
 import itertools
 import warnings
@@ -44,7 +45,7 @@ from .options import CsvOptions
 from .scanner import Scanner, Unit, python_units
 
 ROWS_PER_BATCH = 65_536
-HELD_BYTES = 32 << 20  # a file whose strings fit in this is not read twice
+HELD_BYTES = 32 << 20  # strings kept from type passes (over all files) so small files are not read twice
 _TEXT_TYPES = (pa.string(), pa.large_string())
 
 
@@ -86,7 +87,7 @@ class _Utf8Text(io.RawIOBase):
     def __init__(self, chunks: Iterable[str], quote: str | None) -> None:
         super().__init__()
         self._chunks = iter(chunks)
-        self._pending = b""
+        self._pending = memoryview(b"")
         self._quote = quote
         self.quotes = 0
 
@@ -100,7 +101,7 @@ class _Utf8Text(io.RawIOBase):
                 return 0
             if self._quote:
                 self.quotes += text.count(self._quote)
-            self._pending = text.encode("utf-8")
+            self._pending = memoryview(text.encode("utf-8"))
         n = min(len(buffer), len(self._pending))
         buffer[:n] = self._pending[:n]
         self._pending = self._pending[n:]
@@ -166,9 +167,10 @@ class CsvReader(Reader):
     ) -> None:
         super().__init__(features=features)
         given = {k: v for k, v in locals().items() if k not in ("self", "features", "block_size", "__class__")}
-        self.options = CsvOptions.from_kwargs(**given)
+        self.kwargs = {k: v for k, v in given.items() if v != _DEFAULTS[k]}  # what was asked, for cache keys
+        self._options = CsvOptions.from_kwargs(**given)
         self.block_size = block_size
-        self._syntax = Syntax(self.options)
+        self._syntax = Syntax(self._options)
         self._types: dict[tuple[str, int | None], tuple[list[str], dict[str, pa.DataType]]] = {}
         self._python_only: set[tuple[str, int | None]] = set()
         self._held: dict[tuple[str, int | None], list[_Strings]] = {}
@@ -218,14 +220,15 @@ class CsvReader(Reader):
             for strings in self._strings(source):
                 names = strings.names
                 for name, position, column in zip(names, strings.positions, strings.columns, strict=True):
-                    rule = self.options.na_rule(name, position)
-                    stats.setdefault(name, ColumnTypes()).update(column, rule, self.options, self._syntax)
+                    rule = self._options.na_rule(name, position)
+                    stats.setdefault(name, ColumnTypes()).update(column, rule, self._options, self._syntax)
                 if held is not None:
                     size += sum(column.nbytes for column in strings.columns)
                     held = held + [strings] if size <= HELD_BYTES else None
-            types = {n: stats[n].dtype(self.options) if stats[n].rows else pa.null() for n in names}
+            types = {n: stats[n].dtype(self._options) if stats[n].rows else pa.null() for n in names}
             self._types[key] = (names, types)
-            if held is not None:
+            held_now = sum(column.nbytes for kept in self._held.values() for s in kept for column in s.columns)
+            if held is not None and held_now + size <= HELD_BYTES:
                 self._held[key] = held
         return self._types[key]
 
@@ -242,19 +245,19 @@ class CsvReader(Reader):
             if index < 0:
                 continue
             field = target.field(index)
-            rule = self.options.na_rule(name, position)
+            rule = self._options.na_rule(name, position)
             try:
                 if pa.types.is_null(field.type):
                     array = pa.nulls(len(column))
                 elif field.type in _TEXT_TYPES or pa.types.is_floating(field.type) or pa.types.is_boolean(field.type):
-                    array = convert(column, field.type, rule, self.options, self._syntax)
+                    array = convert(column, field.type, rule, self._options, self._syntax)
                 else:
                     features = self._target_features(target) if features is None else features
                     feature = features.get(name)
                     if feature is None or (pa.types.is_integer(field.type) and not hasattr(feature, "cast_storage")):
-                        array = convert(column, field.type, rule, self.options, self._syntax)
+                        array = convert(column, field.type, rule, self._options, self._syntax)
                     else:  # ClassLabel names, Json text, dates...: from the strings, as `datasets` casts them
-                        text = convert(column, pa.string(), rule, self.options, self._syntax)
+                        text = convert(column, pa.string(), rule, self._options, self._syntax)
                         array = cast_array_to_feature(text, feature)
             except BadValue as exc:
                 raise DataFileError(
@@ -304,7 +307,7 @@ class CsvReader(Reader):
             raise self._named(exc, head, source) from exc
 
     def _arrow_can_read(self) -> bool:
-        o = self.options
+        o = self._options
         return (
             o.sep is not None
             and o.comment is None
@@ -317,7 +320,7 @@ class CsvReader(Reader):
 
     def _unclosed(self, unit: Unit, file: str) -> DataFileError:
         return DataFileError(
-            f"the quoted field starting here is never closed by {self.options.quotechar}",
+            f"the quoted field starting here is never closed by {self._options.quotechar}",
             file=file,
             line=unit.line,
             hint="close the quote; a quote inside a quoted value is written twice",
@@ -325,7 +328,7 @@ class CsvReader(Reader):
 
     def _records(self, units: Iterable[Unit], file: str) -> Iterator[Unit]:
         """The records: units left after ``skiprows`` lines, comment lines and (``skip_blank_lines``) blanks."""
-        o = self.options
+        o = self._options
         for unit in units:
             if unit.kind in ("skipped", "comment"):
                 continue
@@ -338,7 +341,7 @@ class CsvReader(Reader):
             yield unit
 
     def _units(self, source: DataSource, chunks: Iterable[str], final: bool = True) -> Iterator[tuple[Unit, int]]:
-        o = self.options
+        o = self._options
         if o.regex_sep is not None or o.sniff:
             return ((unit, 0) for unit in python_units(o, chunks))
         return Scanner(o).scan(chunks, final=final)
@@ -346,8 +349,8 @@ class CsvReader(Reader):
     def _head(self, source: DataSource, records: Iterator[Unit]) -> tuple[list[str] | None, Unit | None]:
         """The header row's fields (None without a header) and the first data record, read from ``records``."""
         header = None
-        if self.options.header is not None:
-            for _ in range(self.options.header):
+        if self._options.header is not None:
+            for _ in range(self._options.header):
                 next(records, None)
             unit = next(records, None)
             if unit is None:
@@ -369,7 +372,7 @@ class CsvReader(Reader):
 
     def _python_strings(self, source: DataSource, head: _Head, skip: int = 0) -> Iterator[_Strings]:
         """Data rows by the Python scanner, the first ``skip`` of them left out."""
-        o = self.options
+        o = self._options
         records = self._records((unit for unit, _ in self._units(source, text_chunks(source, o))), source.name)
         head.header, first = self._head(source, records)
         if o.nrows == 0 and (head.header is not None or o.names is not None):
@@ -396,14 +399,14 @@ class CsvReader(Reader):
         if len(unit.fields) <= columns.width:
             return True
         message = f"expected {columns.width} fields, saw {len(unit.fields)}"
-        if self.options.on_bad_lines == "error":
+        if self._options.on_bad_lines == "error":
             raise DataFileError(
                 message,
                 file=source.name,
                 line=unit.line,
                 hint="fix the line, or pass on_bad_lines='skip' (or 'warn') to leave such lines out",
             )
-        if self.options.on_bad_lines == "warn":
+        if self._options.on_bad_lines == "warn":
             warnings.warn(f"{source.name}, line {unit.line}: {message}; skipped", stacklevel=2)
         return False
 
@@ -423,7 +426,7 @@ class CsvReader(Reader):
         bad bytes replaced, when the error came before the header was parsed)."""
         if head.columns is None and exc.field is not None:
             lenient = copy.copy(self)
-            lenient.options = dataclasses.replace(self.options, encoding_errors="replace")
+            lenient._options = dataclasses.replace(self._options, encoding_errors="replace")
             head = _Head()
             try:
                 next(lenient._python_strings(source, head), None)
@@ -438,7 +441,7 @@ class CsvReader(Reader):
 
     def _arrow_strings(self, source: DataSource, head: _Head) -> Iterator[_Strings]:
         """Data rows by Arrow, after the scanner read the head; raises `_Fallback` where Arrow would differ."""
-        o = self.options
+        o = self._options
         chunks = iter(text_chunks(source, o))
         text, eof = "", False
         while True:
@@ -520,7 +523,7 @@ class CsvReader(Reader):
         self, source: DataSource, text: str, eof: bool
     ) -> tuple[list[str] | None, list[str] | None, int] | None:
         """(header fields, first data row, offset where the data rows start) once ``text`` holds them."""
-        o = self.options
+        o = self._options
         header: list[str] | None = None
         wanted = o.header
         previous_end = 0
@@ -548,6 +551,13 @@ class CsvReader(Reader):
         if header is None:
             raise DataFileError("the file is empty: there are no columns to read", file=source.name)
         return header, None, len(text)
+
+
+_DEFAULTS = {
+    name: parameter.default
+    for name, parameter in inspect.signature(CsvReader.__init__).parameters.items()
+    if parameter.default is not inspect.Parameter.empty
+}
 
 
 def _all_but_last(units: Iterator[Unit], count: int) -> Iterator[Unit]:
