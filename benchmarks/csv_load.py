@@ -6,7 +6,7 @@ imported untimed and the library import reported apart. The file has ``id``, ``t
 (200-300 characters of words) and ``label``. `datasets` parses it with pandas (its csv builder);
 crucible_torch with Arrow's parser for the rows and Arrow compute for pandas' type rules; the bare baseline is
 ``pyarrow.csv.open_csv`` -> Arrow IPC stream file -> memory-map -> first row (Arrow's own type inference,
-which is not pandas'). Target: crucible_torch <= 1.0x the time of `datasets`.
+which is not pandas'). No target: the ratios are reported.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from .harness import Context, Row, Target, cache_env, measure, remove_tree, run_
 
 NAME = "csv_load"
 FULL_ROWS, QUICK_ROWS = 200_000, 20_000
-TARGETS = [Target("crucible", "datasets", "<=", 1.0)]
+TARGETS: list[Target] = []  # no issue sets one yet: the ratio is reported
 
 
 def run(ctx: Context) -> list[Row]:

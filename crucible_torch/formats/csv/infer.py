@@ -42,6 +42,8 @@ class Syntax:
         self.float = rf"^[+-]?(?:{digits}(?:{d}\d*)?|{d}\d+)(?:[eE][+-]?\d+)?$"
         self.thousands = options.thousands
         self.decimal = options.decimal
+        plain = r"^-?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?$"
+        self.plain = plain if options.thousands is None and options.decimal == "." else None
 
 
 def _missing(values: pa.Array, rule: NaRule) -> pa.Array:
@@ -83,6 +85,7 @@ class ColumnTypes:
     uint_ok: bool = True
     float_ok: bool = True
     bool_ok: bool = True
+    plain: bool = True  # every present value is a bare number Arrow casts exactly as pandas parses it
     rows: int = 0
 
     def settled(self) -> bool:
@@ -101,11 +104,14 @@ class ColumnTypes:
         present = pc.invert(missing)
         if not pc.any(present).as_py():
             return
-        stripped = pc.utf8_trim(values, _SPACES)
-        if self.int_failure is None and self._all_int64(pc.filter(stripped, present), syntax):
+        raw = pc.filter(values, present)
+        if self.int_failure is None and self._all_int64(raw, syntax):
             return
+        stripped = pc.utf8_trim(values, _SPACES)
         if self.int_failure is None or self.uint_ok:
             self._check_ints(stripped, present, missing, syntax)
+        if self.plain:
+            self.plain = syntax.plain is not None and bool(pc.all(pc.match_substring_regex(raw, syntax.plain)).as_py())
         if self.float_ok:
             is_float = pc.fill_null(pc.match_substring_regex(stripped, syntax.float), False)
             is_inf = pc.fill_null(pc.is_in(pc.utf8_lower(values), value_set=pa.array(list(_INFINITIES))), False)
@@ -114,9 +120,9 @@ class ColumnTypes:
             self.bool_ok = bool(pc.all(pc.or_(missing, _bools(values, options)[2])).as_py())
 
     def _all_int64(self, present: pa.Array, syntax: Syntax) -> bool:
-        """Fast path: every present value is a plain int64 (Arrow's integer syntax, hex aside, is within pandas')."""
-        if syntax.thousands or pc.any(pc.match_substring(present, "x", ignore_case=True)).as_py():
-            return False  # Arrow also reads 0x1f; pandas does not
+        """Fast path: every present value is a plain int that fits int64."""
+        if syntax.thousands or not pc.all(pc.match_substring_regex(present, r"^-?[0-9]+$")).as_py():
+            return False  # (a failing Arrow cast costs far more than this test)
         try:
             ints = pc.cast(present, pa.int64())
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
@@ -182,16 +188,35 @@ class BadValue(ValueError):
         self.dtype = dtype
 
 
-def convert(values: pa.Array, dtype: pa.DataType, rule: NaRule, options: CsvOptions, syntax: Syntax) -> pa.Array:
+def convert(
+    values: pa.Array,
+    dtype: pa.DataType,
+    rule: NaRule,
+    options: CsvOptions,
+    syntax: Syntax,
+    seen: ColumnTypes | None = None,
+) -> pa.Array:
     """One batch of a column's raw strings as ``dtype`` (missing values null), by pandas' parsing rules.
+
+    ``seen`` is what the type pass saw in the file's column: with no missing value the NA test is skipped,
+    and bare numbers go straight to Arrow's cast.
 
     Raises:
         BadValue: a value does not parse as ``dtype`` (only possible when the type comes from ``features=``).
     """
-    missing = _missing(values, rule)
-    kept = pc.if_else(missing, pa.scalar(None, pa.string()), values)
+    if seen is not None and not seen.missing:
+        missing, kept = pa.nulls(len(values), pa.bool_()).fill_null(False), values
+    else:
+        missing = _missing(values, rule)
+        kept = pc.if_else(missing, pa.scalar(None, pa.string()), values)
     if pa.types.is_string(dtype) or pa.types.is_large_string(dtype):
         return kept.cast(dtype)
+    if seen is not None and seen.plain and (pa.types.is_integer(dtype) or pa.types.is_floating(dtype)):
+        numbers = _cast(kept, dtype, kept)
+        if rule.floats and pa.types.is_floating(dtype):
+            listed = pc.is_in(numbers, value_set=pa.array(sorted(rule.floats), dtype))
+            numbers = pc.if_else(pc.fill_null(listed, False), pa.scalar(None, dtype), numbers)
+        return numbers
     if pa.types.is_boolean(dtype):
         true, _, either = _bools(kept, options)
         _check(kept, either, missing, dtype)

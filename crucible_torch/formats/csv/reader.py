@@ -8,13 +8,15 @@ reads the data rows as strings once the Python scanner (:mod:`.scanner`) has rea
 options it shares with pandas; a row it refuses (a short or long row, a blank line of spaces), a one-column
 value of only spaces (a line pandas skips) or an odd number of quote characters (a quote never closed, which
 Arrow would run to the end of the file) hands the rest of the file to the Python scanner, which follows
-pandas for those too. Options Arrow lacks (``comment``, ``lineterminator``, ``skipinitialspace``,
-``escapechar``, ``sep=r"\\s+"``, regex seps, a ``skiprows`` list, ``skipfooter``) read with the scanner
-throughout, at Python speed.
+pandas for those too. (A quote left open while a stray quote elsewhere evens the count is not caught on
+Arrow's path: the open field runs to the end of the file instead of raising.) Options Arrow lacks
+(``comment``, ``lineterminator``, ``skipinitialspace``, ``escapechar``, ``sep=r"\\s+"``, regex seps, a
+``skiprows`` list, ``skipfooter``) read with the scanner throughout, at Python speed.
 
 Column types are decided over the whole file (pandas, through `datasets`, decides them per 10,000-row
 chunk and casts later chunks to the first one's types), so a type pass reads the file once before the rows
-are converted; a small file's strings are kept from that pass instead of being read again.
+are converted; the strings of small files (128 MiB in all) are kept from that pass instead of being read
+again, and what the pass saw (no missing values, bare numbers) lets the conversion skip work.
 """
 
 from __future__ import annotations
@@ -45,7 +47,7 @@ from .options import CsvOptions
 from .scanner import Scanner, Unit, python_units
 
 ROWS_PER_BATCH = 65_536
-HELD_BYTES = 32 << 20  # strings kept from type passes (over all files) so small files are not read twice
+HELD_BYTES = 128 << 20  # strings kept from type passes (over all files) so small files are not read twice
 _TEXT_TYPES = (pa.string(), pa.large_string())
 
 
@@ -172,6 +174,7 @@ class CsvReader(Reader):
         self.block_size = block_size
         self._syntax = Syntax(self._options)
         self._types: dict[tuple[str, int | None], tuple[list[str], dict[str, pa.DataType]]] = {}
+        self._seen: dict[tuple[str, int | None], dict[str, ColumnTypes]] = {}
         self._python_only: set[tuple[str, int | None]] = set()
         self._held: dict[tuple[str, int | None], list[_Strings]] = {}
 
@@ -201,8 +204,9 @@ class CsvReader(Reader):
         else:
             target = self.target_schema
         held = self._held.pop(self._key(source), None)
+        seen = self._seen.get(self._key(source), {})
         for strings in held if held is not None else self._strings(source):
-            batch = self._typed(source, strings, target)
+            batch = self._typed(source, strings, target, seen)
             yield self._finish(batch, columns, source.name)
 
     # -- strings -> types ----------------------------------------------------------------------------------
@@ -227,6 +231,7 @@ class CsvReader(Reader):
                     held = held + [strings] if size <= HELD_BYTES else None
             types = {n: stats[n].dtype(self._options) if stats[n].rows else pa.null() for n in names}
             self._types[key] = (names, types)
+            self._seen[key] = stats
             held_now = sum(column.nbytes for kept in self._held.values() for s in kept for column in s.columns)
             if held is not None and held_now + size <= HELD_BYTES:
                 self._held[key] = held
@@ -236,8 +241,11 @@ class CsvReader(Reader):
         features = Features.from_arrow_schema(target)
         return {f.name: features[f.name] for f in target if get_nested_type(features[f.name]) == f.type}
 
-    def _typed(self, source: DataSource, strings: _Strings, target: pa.Schema) -> pa.RecordBatch:
-        """A batch of raw strings as typed columns of ``target`` (the file's columns it names)."""
+    def _typed(
+        self, source: DataSource, strings: _Strings, target: pa.Schema, seen: dict[str, ColumnTypes]
+    ) -> pa.RecordBatch:
+        """A batch of raw strings as typed columns of ``target`` (the file's columns it names); ``seen`` is
+        what the type pass saw in each column."""
         features: dict[str, Any] | None = None
         arrays, fields = [], []
         for name, position, column in zip(strings.names, strings.positions, strings.columns, strict=True):
@@ -250,12 +258,12 @@ class CsvReader(Reader):
                 if pa.types.is_null(field.type):
                     array = pa.nulls(len(column))
                 elif field.type in _TEXT_TYPES or pa.types.is_floating(field.type) or pa.types.is_boolean(field.type):
-                    array = convert(column, field.type, rule, self._options, self._syntax)
+                    array = convert(column, field.type, rule, self._options, self._syntax, seen.get(name))
                 else:
                     features = self._target_features(target) if features is None else features
                     feature = features.get(name)
                     if feature is None or (pa.types.is_integer(field.type) and not hasattr(feature, "cast_storage")):
-                        array = convert(column, field.type, rule, self._options, self._syntax)
+                        array = convert(column, field.type, rule, self._options, self._syntax, seen.get(name))
                     else:  # ClassLabel names, Json text, dates...: from the strings, as `datasets` casts them
                         text = convert(column, pa.string(), rule, self._options, self._syntax)
                         array = cast_array_to_feature(text, feature)
@@ -358,16 +366,13 @@ class CsvReader(Reader):
                     "the file has no header row (it is empty)", file=source.name, hint="check the file, or header="
                 )
             header = unit.fields
-            if not header:
-                raise DataFileError(
-                    "the header row is blank: there are no columns to read",
-                    file=source.name,
-                    line=unit.line,
-                    hint="pass header= with the row that holds the names (or skip_blank_lines=True)",
-                )
         first = next(records, None)
-        if header is None and first is None:
-            raise DataFileError("the file is empty: there are no columns to read", file=source.name)
+        if not header and not (first and first.fields) and not self._options.names:
+            raise DataFileError(
+                "there are no columns to read: the file is empty, or its header and first rows are blank",
+                file=source.name,
+                hint="check the file, header= and skip_blank_lines=",
+            )
         return header, first
 
     def _python_strings(self, source: DataSource, head: _Head, skip: int = 0) -> Iterator[_Strings]:
