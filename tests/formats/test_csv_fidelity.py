@@ -183,6 +183,7 @@ def test_unsupported_options_say_what_to_use(tmp_path):
         ({"header": [0, 1]}, "names="),
         ({"engine": "pyarrow"}, "leave engine unset"),
         ({"skiprows": lambda i: i == 1}, "as a list"),
+        ({"thousands": "."}, "decimal mark too"),
     ):
         with pytest.raises(ValueError, match=advice):
             ct.load_dataset("csv", data_files=str(path), split="train", **kwargs)

@@ -173,6 +173,8 @@ class CsvOptions:
         if not isinstance(decimal, str) or len(decimal) != 1:
             raise _fail("decimal", f"must be a single character, got {decimal!r}")
         self.decimal = decimal
+        if self.thousands is not None and self.thousands == decimal:
+            raise _fail("thousands", f"cannot be the decimal mark too ({decimal!r}); pass decimal= with another one")
         if self.lineterminator is not None and (self.regex_sep is not None or self.sniff):
             raise _fail("lineterminator", "cannot be combined with a multi-character or sniffed sep (pandas neither)")
 

@@ -11,7 +11,7 @@ Arrow would run to the end of the file) hands the rest of the file to the Python
 pandas for those too. (A quote left open while a stray quote elsewhere evens the count is not caught on
 Arrow's path: the open field runs to the end of the file instead of raising.) Options Arrow lacks
 (``comment``, ``lineterminator``, ``skipinitialspace``, ``escapechar``, ``sep=r"\\s+"``, regex seps, a
-``skiprows`` list, ``skipfooter``) read with the scanner throughout, at Python speed.
+``skiprows`` list, ``skipfooter``, ``nrows``) read with the scanner throughout, at Python speed.
 
 Column types are decided over the whole file (pandas, through `datasets`, decides them per 10,000-row
 chunk and casts later chunks to the first one's types), so a type pass reads the file once before the rows
@@ -324,6 +324,7 @@ class CsvReader(Reader):
             and o.escapechar is None
             and not o.skip_lines
             and not o.skipfooter
+            and o.nrows is None  # a few rows: the scanner reads only them, and sees a quote left open among them
         )
 
     def _unclosed(self, unit: Unit, file: str) -> DataFileError:
@@ -461,8 +462,6 @@ class CsvReader(Reader):
         if found is None:
             raise _Fallback(0)
         head.header, first, start = found
-        if o.nrows == 0 and (head.header is not None or o.names is not None):
-            first = None  # pandas looks at no data row, unless it needs one to count the columns
         columns = head.columns = resolve_columns(o, head.header, first, source.name)
         if first is None:
             yield self._columns_of(columns, [], 0, [])
@@ -495,7 +494,7 @@ class CsvReader(Reader):
         rows = 0
         held: _Strings | None = None
         single = columns.width == 1
-        while o.nrows is None or rows < o.nrows:
+        while True:
             try:
                 batch = reader.read_next_batch()
             except StopIteration:
@@ -503,13 +502,7 @@ class CsvReader(Reader):
             except pa.ArrowInvalid:
                 raise _Fallback(rows - (held.rows if held else 0)) from None
             arrays = [batch.column(names[p]) for p in columns.positions]
-            if o.nrows is not None and rows + batch.num_rows > o.nrows:
-                arrays = [a.slice(0, o.nrows - rows) for a in arrays]
-            count = (
-                len(arrays[0])
-                if arrays
-                else min(batch.num_rows, o.nrows - rows if o.nrows is not None else batch.num_rows)
-            )
+            count = batch.num_rows
             whitespace = pc.match_substring_regex(batch.column(0), r"^[ \t]+$") if single else None
             if whitespace is not None and pc.any(whitespace).as_py():
                 raise _Fallback(rows - (held.rows if held else 0))  # pandas skips a line of only spaces
@@ -517,7 +510,7 @@ class CsvReader(Reader):
                 yield held
             held = _Strings(columns.names, columns.positions, arrays, count, rows, None)
             rows += count
-        if o.quotechar and stream.quotes % 2 and (o.nrows is None or rows < o.nrows):
+        if o.quotechar and stream.quotes % 2:
             raise _Fallback(rows - (held.rows if held else 0))  # a quote never closed: the scanner names its line
         if held is not None:
             yield held
