@@ -187,3 +187,21 @@ def test_unsupported_options_say_what_to_use(tmp_path):
     ):
         with pytest.raises(ValueError, match=advice):
             ct.load_dataset("csv", data_files=str(path), split="train", **kwargs)
+
+
+@pytest.mark.parametrize("late", ["", "NA", "x"], ids=["empty", "NA", "text"])
+def test_values_after_the_first_batch_follow_the_same_rules(tmp_path, late):
+    """Many small Arrow batches: a text column settles early, its later NA cells must still read as missing."""
+    import pandas as pd
+    import pyarrow as pa
+
+    from crucible_torch.formats import get_reader
+
+    rows = [f"w{i},{i}" for i in range(300)]
+    rows[250] = f"{late},250"
+    path = tmp_path / "data.csv"
+    path.write_text("word,n\n" + "\n".join(rows) + "\n")
+    ours = pa.Table.from_batches(list(get_reader("csv", block_size=256).read(path))).to_pydict()
+    theirs = pd.read_csv(path)
+    assert ours["word"] == [None if pd.isna(v) else v for v in theirs["word"]]
+    assert ours["n"] == theirs["n"].tolist()

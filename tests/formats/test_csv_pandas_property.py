@@ -8,13 +8,15 @@ Text columns are ``string`` here and ``large_string`` from pandas 3: the one nor
 Left out: a file whose last quoted field is never closed while it holds an even number of quote characters
 (the parity test that hands such files to the scanner misses it; see formats/csv/reader.py). And, as pandas
 itself is inconsistent there: CR-only line ends next to blank lines or skipped lines
-(pandas eats the separator after ``\\r\\r``), skipped lines holding an unpaired quote, ``usecols`` together
-with an implicit index, and integers beyond uint64 (pandas keeps Python ints, which `datasets` cannot turn
+(pandas eats the separator after ``\\r\\r``), skipped lines holding an unpaired quote, rows wider than the
+header (an implicit index: pandas mishandles it with ``usecols`` and leaves some NA strings as text), and
+integers beyond uint64 (pandas keeps Python ints, which `datasets` cannot turn
 into Arrow; we keep their text).
 """
 
 from __future__ import annotations
 
+import csv
 import io
 
 import pyarrow as pa
@@ -90,14 +92,16 @@ def _eof_in_quotes(text: str, options: dict) -> bool:
 
 
 def _check(tmp_path_factory, header, rows, options, eol, trailing):
+    sep = options.get("sep", ",")
+    text = eol.join([sep.join(header)] + [sep.join(row) for row in rows]) + (eol if trailing else "")
+    # pandas is inconsistent with an implicit index (usecols; some NA strings left as text): none here, as
+    # far as the csv module tells (the fidelity tests load implicit indexes against datasets)
+    assume(max(len(record) for record in csv.reader(io.StringIO(text, newline=""), delimiter=sep)) <= len(header))
     if "usecols" in options:
         options.pop("index_col", None)
-        assume(all(len(row) <= len(header) for row in rows))
     assume(options.get("thousands") != options.get("decimal", "."))  # refused here, ambiguous in pandas
     if options.get("nrows") == 0:
         options.pop("index_col", None)
-    sep = options.get("sep", ",")
-    text = eol.join([sep.join(header)] + [sep.join(row) for row in rows]) + (eol if trailing else "")
     if "skiprows" in options:  # how pandas skips a line holding an unpaired quote depends on other options
         assume(text.count('"') % 2 == 0)
     if eol == "\r":

@@ -97,15 +97,19 @@ class ColumnTypes:
     def update(self, values: pa.Array, rule: NaRule, options: CsvOptions, syntax: Syntax) -> None:
         """Take in the next batch of the column's raw strings."""
         self.rows += len(values)
-        if self.settled():
+        if self.settled() and self.missing:
             return
         missing = _missing(values, rule)
-        self.missing = self.missing or bool(pc.any(missing).as_py())
+        self.missing = self.missing or bool(pc.any(missing).as_py())  # the conversion skips the NA test without
+        if self.settled():
+            return
         present = pc.invert(missing)
         if not pc.any(present).as_py():
             return
         raw = pc.filter(values, present)
         if self.int_failure is None and self._all_int64(raw, syntax):
+            if self.bool_ok:  # ints are floats too, but bools only when true_values/false_values spell them
+                self.bool_ok = bool(pc.all(_bools(raw, options)[2]).as_py())
             return
         stripped = pc.utf8_trim(values, _SPACES)
         if self.int_failure is None or self.uint_ok:

@@ -75,7 +75,6 @@ class Scanner:
             inner = _char_class([quote, escape])
             doubled = f"|{q}{q}" if o.doublequote else ""
             self._quoted = re.compile(rf"{q}((?:[^{inner}]++{doubled}{escaped})*+){q}")
-            self._quoted_skip = re.compile(rf"{q}(?:[^{q}]++{doubled})*+{q}")
         specials = _char_class([quote, escape, comment])
         self._special = re.compile(f"[{specials}]") if specials else None
         plain = [f"{re.escape(escape)}([\\s\\S])"] if escape else []
@@ -125,18 +124,9 @@ class Scanner:
             yield unit, base + end
 
     def _skipped(self, buf: str, pos: int, line: int, eof: bool) -> tuple[Unit, int]:
-        """A line ``skiprows`` names: to its end, or past a quoted field only when the line starts with one."""
-        quote = self.options.quotechar
-        if quote is not None and buf[pos] == quote:
-            m = self._quoted_skip.match(buf, pos)
-            if m is None:
-                if not eof:
-                    raise _NeedMore
-                return Unit("skipped", line, []), len(buf)
-            pos = m.end()
-            if pos >= len(buf) and not eof:
-                raise _NeedMore
-        return Unit("skipped", line, []), self._past_line(buf, pos, eof)
+        """A unit ``skiprows`` names: read as any other (a quoted field spans lines there too), then dropped."""
+        unit, end = self._unit(buf, pos, line, eof)
+        return Unit("skipped", unit.line, []), end
 
     def _count_line_ends(self, buf: str, start: int, end: int) -> int:
         if self.options.lineterminator is not None:
