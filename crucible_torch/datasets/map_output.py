@@ -1,11 +1,13 @@
 """Typing and storing the output of ``map`` (and ``from_generator``) chunk by chunk, as `datasets` writes it.
 
-Types: the first chunk fixes each column's type, as `datasets`' ``ArrowWriter`` does. A column the input
-already had first *tries* its old feature (``try_original_type``: an int column stays int32, a ClassLabel stays
-a ClassLabel) and takes the values' own type when they do not fit it. Later chunks are cast to the fixed types
-(a float column takes later ints; a value that does not fit raises, naming the column and the rows), instead of
-failing on a schema mismatch or truncating. The columns ``features=`` names are cast to them (`datasets` needs
-every column named; naming only some leaves the others typed as above).
+Types: the first chunk fixes each column's type, as `datasets`' ``ArrowWriter`` does. With
+``on_mixed_types="use_json"`` (the default of ``map``), values that mix types or structs whose keys differ
+between rows make the column (or the part of it that mixes) `Json`, and later chunks are encoded for it. A
+column the input already had first *tries* its old feature (``try_original_type``: an int column stays int32,
+a ClassLabel stays a ClassLabel) and takes the values' own type when they do not fit it. Later chunks are cast
+to the fixed types (a float column takes later ints; a value that does not fit raises, naming the column and
+the rows), instead of failing on a schema mismatch or truncating. The columns ``features=`` names are cast to
+them (`datasets` needs every column named; naming only some leaves the others typed as above).
 
 Storage: `ResultSink` keeps the chunk tables in memory or streams them into one cache file. When ``map``
 stores only the columns the function returned, a later chunk may need an input column that earlier chunks
@@ -25,11 +27,19 @@ import pyarrow as pa
 
 from ..arrow.files import ArrowWriter, memory_map_table
 from ..arrow.table import ArrowTable
-from ..features import CastError, Features, FeatureType, Value, cast_array_to_feature
+from ..features import CastError, Features, FeatureType, Value, cast_array_to_feature, generate_from_arrow_type
+from ..features.json_arrays import array_from_values
+from ..features.json_paths import encode_at, json_paths_of, mixed_type_paths
 from .encode import MixedTypesError, typed_column
 
 MAP_FEATURES_KEY = b"crucible_torch.map_features"  # schema metadata: the features of every output column
 ON_MIXED_TYPES = (None, "use_json")
+
+
+def _json_column(values: list[Any]) -> tuple[pa.Array, FeatureType]:
+    """A column of Python values with `Json` where they mix types (``on_mixed_types="use_json"``)."""
+    array = array_from_values(values)
+    return array, generate_from_arrow_type(array.type)
 
 
 def _has_null_type(feature: FeatureType) -> bool:
@@ -61,19 +71,23 @@ class OutputTypes:
         if self.features is not None and name in self.features:
             return typed_column(values, self.features[name], column=name)
         fixed = self.fixed.get(name)
+        use_json = self.on_mixed_types == "use_json" and isinstance(values, list)
         if fixed is None:
             try_feature = self.original.get(name) if self.try_original_type else None
-            try:
-                array, feature = typed_column(values, try_feature=try_feature, column=name)
-            except MixedTypesError as err:
-                if self.on_mixed_types == "use_json":
-                    raise MixedTypesError(
-                        f"{err} (on_mixed_types='use_json' needs the Json feature, which this version lacks)",
-                        column=name,
-                    ) from err
-                raise
+            if use_json and mixed_type_paths(values, include_root=True):  # keys differing between rows, {}
+                array, feature = _json_column(values)
+            else:
+                try:
+                    array, feature = typed_column(values, try_feature=try_feature, column=name)
+                except MixedTypesError:
+                    if not use_json:
+                        raise
+                    array, feature = _json_column(values)  # 1 and "a": Json, as datasets types them
             self.fixed[name] = feature
             return array, feature
+        if use_json:
+            for path in json_paths_of(fixed):  # a later chunk of a Json column: its values as JSON text
+                values = [encode_at(value, path) for value in values]
         try:
             return typed_column(values, fixed, column=name)
         except (CastError, MixedTypesError) as err:
