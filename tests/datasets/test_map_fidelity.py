@@ -329,11 +329,13 @@ def test_map_keeps_array_and_tensor_dtypes_like_datasets(dtype, shape, as_tensor
     assert_same(run)
 
 
-def test_mixed_types_in_one_column_raise_naming_it() -> None:
-    """`datasets` 5.2 stores these as ``Json`` (item 25), which this version does not have yet: they must not be
-    stored as anything else."""
+def test_mixed_types_in_one_column_are_json() -> None:
+    """`datasets` 5.2 stores these as ``Json`` (item 25); so do we (more cases: test_map_json.py), and with
+    ``on_mixed_types=None`` they raise naming the column."""
+    mapped = ct.Dataset.from_dict({"x": [1, 2]}).map(lambda r: {"y": 1 if r["x"] == 1 else "a"})
+    assert mapped.features["y"] == ct.Json() and mapped["y"] == [1, "a"]
     with pytest.raises(ValueError, match="column 'y'.*mixed types"):
-        ct.Dataset.from_dict({"x": [1, 2]}).map(lambda r: {"y": 1 if r["x"] == 1 else "a"})
+        ct.Dataset.from_dict({"x": [1, 2]}).map(lambda r: {"y": 1 if r["x"] == 1 else "a"}, on_mixed_types=None)
 
 
 def test_images_only_read_are_kept_as_stored(tmp_path) -> None:
