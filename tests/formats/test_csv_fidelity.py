@@ -205,3 +205,16 @@ def test_values_after_the_first_batch_follow_the_same_rules(tmp_path, late):
     theirs = pd.read_csv(path)
     assert ours["word"] == [None if pd.isna(v) else v for v in theirs["word"]]
     assert ours["n"] == theirs["n"].tolist()
+
+
+def test_arrow_parses_block_size_bytes_at_a_time_not_one_decoded_chunk(tmp_path):
+    # The decoded text arrives in 1 MiB chunks; Arrow must still get block_size bytes per read (8 MiB by
+    # default), else a 100 MB file becomes ~100 small batches and as many rounds of type checks.
+    from crucible_torch.formats import get_reader
+
+    path = tmp_path / "big.csv"
+    row = "x" * 200
+    path.write_text("id,text\n" + "".join(f"{i},{row}\n" for i in range(15_000)))  # ~3 MiB
+    batches = list(get_reader("csv").read(path))
+    assert sum(b.num_rows for b in batches) == 15_000
+    assert len(batches) == 1

@@ -97,17 +97,21 @@ class _Utf8Text(io.RawIOBase):
         return True
 
     def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
-        while not self._pending:
-            text = next(self._chunks, None)
-            if text is None:
-                return 0
-            if self._quote:
-                self.quotes += text.count(self._quote)
-            self._pending = memoryview(text.encode("utf-8"))
-        n = min(len(buffer), len(self._pending))
-        buffer[:n] = self._pending[:n]
-        self._pending = self._pending[n:]
-        return n
+        # Fill the whole buffer (Arrow takes one read as one block: short reads would make 1 MiB batches).
+        filled = 0
+        while filled < len(buffer):
+            if not self._pending:
+                text = next(self._chunks, None)
+                if text is None:
+                    break
+                if self._quote:
+                    self.quotes += text.count(self._quote)
+                self._pending = memoryview(text.encode("utf-8"))
+            n = min(len(buffer) - filled, len(self._pending))
+            buffer[filled : filled + n] = self._pending[:n]
+            self._pending = self._pending[n:]
+            filled += n
+        return filled
 
 
 class CsvReader(Reader):
