@@ -285,6 +285,44 @@ class Row:
         return statistics.median(float(r.extra[key]) for r in self.runs)
 
 
+def cold_engines(
+    ctx: Context, module: str, names: Sequence[str], payload: Callable[[str, int], dict[str, Any]]
+) -> dict[str, Callable[[int], Run]]:
+    """Engines whose every run starts from empty caches: run ``i`` of ``name`` calls ``module.<name>(
+    **payload(name, i))`` in a fresh child whose ``CRUCIBLE_TORCH_CACHE``, ``HF_HOME`` and ``HF_DATASETS_CACHE``
+    point into a new empty directory, removed afterwards."""
+
+    def engine(name: str) -> Callable[[int], Run]:
+        def one(i: int) -> Run:
+            root = ctx.scratch(f"cold-{module.rsplit('.', 1)[-1]}-{name}-{i}")
+            try:
+                return run_child(module, name, {**payload(name, i), "scratch": str(root)}, env=cache_env(root))
+            finally:
+                remove_tree(root)
+
+        return one
+
+    return {name: engine(name) for name in names}
+
+
+def derived(
+    rows: Sequence[Row],
+    workload: str,
+    metric: str,
+    value: Callable[[Run], float],
+    targets: Sequence[Target] = (),
+    engines: Sequence[str] | None = None,
+) -> list[Row]:
+    """Rows of another figure computed from the same runs (``value(run)``), one per engine of ``rows``."""
+    out = []
+    for row in rows:
+        if engines is not None and row.engine not in engines:
+            continue
+        runs = [Run(value(r), r.peak_rss_mb, r.peak_pss_mb, r.peak_anon_mb, r.extra) for r in row.runs]
+        out.append(Row(workload, row.engine, metric, runs, [t for t in targets if t.engine == row.engine]))
+    return out
+
+
 def measure(
     ctx: Context,
     workload: str,
@@ -343,15 +381,15 @@ def table_lines(rows: Sequence[Row]) -> list[str]:
     lines = ["| " + " | ".join(COLUMNS) + " |", "|" + "|".join("---" for _ in COLUMNS) + "|"]
     for row in rows:
         vs_ds, vs_bare = ratio(rows, row, "datasets"), ratio(rows, row, "bare")
-        met = "; ".join(_verdict(t, t.achieved(rows, row)) for t in row.targets)
+        met = "; ".join(verdict(t, t.achieved(rows, row)) for t in row.targets)
         cells = [
             row.workload,
             row.engine,
             row.metric,
-            _fmt(row.median),
-            " ".join(_fmt(r.value) for r in row.runs),
-            _fmt_ratio(vs_ds),
-            _fmt_ratio(vs_bare),
+            fmt(row.median),
+            " ".join(fmt(r.value) for r in row.runs),
+            fmt_ratio(vs_ds),
+            fmt_ratio(vs_bare),
             f"{row.memory('peak_rss_mb'):.0f}",
             f"{row.memory('peak_pss_mb'):.0f}",
             f"{row.memory('peak_anon_mb'):.0f}",
@@ -362,11 +400,11 @@ def table_lines(rows: Sequence[Row]) -> list[str]:
     return lines
 
 
-def _verdict(target: Target, achieved: float | None) -> str:
+def verdict(target: Target, achieved: float | None) -> str:
     return "n/a" if achieved is None else ("yes" if target.met(achieved) else "NO")
 
 
-def _fmt(value: float) -> str:
+def fmt(value: float) -> str:
     if value == 0 or not math.isfinite(value):
         return str(value)
     if abs(value) >= 1000:
@@ -374,7 +412,7 @@ def _fmt(value: float) -> str:
     return f"{value:.3g}" if abs(value) < 10 else f"{value:.1f}"
 
 
-def _fmt_ratio(value: float | None) -> str:
+def fmt_ratio(value: float | None) -> str:
     return "" if value is None else f"{value:.2f}x"
 
 

@@ -1,8 +1,9 @@
-"""Memory while iterating a prepared 2M-row text split (memory-mapped Arrow), against the split's Arrow size.
+"""Memory while iterating the prepared 1M-row text split (8 files, memory-mapped Arrow), against its Arrow size.
 
-Each engine reopens its prepared split (untimed preparation beforehand) and iterates it once, in order,
-through ``DataLoader`` batch 1024 in the main process (crucible_torch with ``collate_fn=ds.collate_fn``,
-`datasets` in its default python format, bare over the memory-mapped IPC file).
+Each engine loads the split from empty caches and waits until it is prepared (untimed; crucible_torch:
+``ds.data``), then iterates it once, in order, through ``DataLoader`` batch 1024 in the main process
+(crucible_torch with ``collate_fn=ds.collate_fn``, `datasets` in its default python format, bare over an IPC
+file holding ``pq.read_table`` of the files as one record batch, memory-mapped).
 
 The metric is the growth of anonymous memory during the iteration (peak ``Pss_Anon`` of the run, sampled
 every 50 ms, minus the child's own ``Pss_Anon`` just before the first batch) over the size of the engine's
@@ -20,17 +21,17 @@ import time
 from collections.abc import Callable
 
 from . import data
-from .harness import Context, Row, Run, Target, measure, own_memory_mb
-from .prepared import prepared_engines
+from .harness import Context, Row, Run, Target, cold_engines, measure, own_memory_mb
 
 NAME = "mmap_rss"
-FULL_ROWS, QUICK_ROWS = 2_000_000, 40_000
+FULL_ROWS, QUICK_ROWS = 1_000_000, 20_000
+FILES = 8
 BATCH = 1024
 TARGETS = [Target("crucible", "", "<=", 0.25)]
 
 
 def run(ctx: Context) -> list[Row]:
-    parquet = data.text_parquet(ctx.size(FULL_ROWS, QUICK_ROWS), ctx.data_dir)
+    files = [str(p) for p in data.text_parquet_files(ctx.size(FULL_ROWS, QUICK_ROWS), FILES, ctx.data_dir)]
 
     def engine(run_one: Callable[[int], Run]) -> Callable[[int], Run]:
         def one(i: int) -> Run:
@@ -43,7 +44,8 @@ def run(ctx: Context) -> list[Row]:
 
         return one
 
-    engines = {name: engine(run_one) for name, run_one in prepared_engines(ctx, __name__, parquet).items()}
+    cold = cold_engines(ctx, __name__, ("crucible", "datasets", "bare"), lambda name, i: {"files": files})
+    engines = {name: engine(run_one) for name, run_one in cold.items()}
     out = measure(ctx, NAME, "anon growth / Arrow size", engines, TARGETS)
     for row in out:
         row.note = (
@@ -75,31 +77,38 @@ def _iterate(loader, arrow_files: list[str]) -> dict:
     }
 
 
-def crucible(parquet: str) -> dict:
+def crucible(files: list[str], scratch: str) -> dict:
     from torch.utils.data import DataLoader
 
     import crucible_torch
 
-    ds = crucible_torch.load_dataset("parquet", data_files=parquet, split="train")
-    files = [f["filename"] for f in ds.cache_files]
-    return _iterate(DataLoader(ds, batch_size=BATCH, collate_fn=ds.collate_fn), files)
+    ds = crucible_torch.load_dataset("parquet", data_files=files, split="train")
+    assert ds.data.num_rows == len(ds)  # prepared: the background conversion is finished
+    arrow = [f["filename"] for f in ds.cache_files]
+    return _iterate(DataLoader(ds, batch_size=BATCH, collate_fn=ds.collate_fn), arrow)
 
 
-def datasets(parquet: str) -> dict:
+def datasets(files: list[str], scratch: str) -> dict:
     import datasets as hf
     from torch.utils.data import DataLoader
 
-    ds = hf.load_dataset("parquet", data_files=parquet, split="train")
-    files = [f["filename"] for f in ds.cache_files]
-    return _iterate(DataLoader(ds, batch_size=BATCH), files)
+    ds = hf.load_dataset("parquet", data_files=files, split="train")
+    arrow = [f["filename"] for f in ds.cache_files]
+    return _iterate(DataLoader(ds, batch_size=BATCH), arrow)
 
 
-def bare(parquet: str, table: str) -> dict:
+def bare(files: list[str], scratch: str) -> dict:
+    import pyarrow as pa
+    import pyarrow.dataset  # noqa: F401 - what read_table of several files imports, untimed like every import
+    import pyarrow.parquet as pq
     import torch
 
-    from .prepared import open_bare
-
-    source = open_bare(table)
+    path = f"{scratch}/bare.arrow"
+    table = pq.read_table(files).combine_chunks()
+    with pa.OSFile(path, "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
+        writer.write_table(table, max_chunksize=table.num_rows or None)
+    del table
+    source = pa.ipc.open_file(pa.memory_map(path)).read_all()
 
     def batches():
         for batch in source.to_batches(max_chunksize=BATCH):
@@ -110,4 +119,4 @@ def bare(parquet: str, table: str) -> dict:
                 "label": torch.from_numpy(batch.column("label").to_numpy()),
             }
 
-    return _iterate(batches(), [table])
+    return _iterate(batches(), [path])

@@ -68,8 +68,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--runs", type=int, help="runs per engine (default 3, 1 with --quick)")
     parser.add_argument("--rows", type=int, help="override the data size of every workload (rows or images)")
-    parser.add_argument("--data-dir", help="where generated data and prepared caches live (default bench_data/)")
+    parser.add_argument("--data-dir", help="where generated data lives (default bench_data/)")
     parser.add_argument("--json", help="also write every measurement to this JSON file")
+    parser.add_argument(
+        "--write-readme",
+        action="store_true",
+        help="replace the results block of benchmarks/README.md and the performance table of README.md",
+    )
     args = parser.parse_args(argv)
     if args.runs is not None and args.runs < 1:
         parser.error("--runs must be >= 1")
@@ -89,8 +94,9 @@ def main(argv: list[str] | None = None) -> int:
     started = time.time()
     rows: list[Row] = []
     failed: list[str] = []
+    host = machine()
     try:
-        print(f"machine: {machine()}", flush=True)
+        print(f"machine: {host}", flush=True)
         for name in args.only or WORKLOADS:
             ctx.log(f"workload {name}")
             try:
@@ -100,19 +106,24 @@ def main(argv: list[str] | None = None) -> int:
                 failed.append(name)
     finally:
         remove_tree(work)
-    print(
-        f"\n{ctx.runs} run(s) per engine, medians; ratios are medians over medians in this process run; "
-        f"{time.time() - started:.0f} s in all\n"
+    summary = (
+        f"{ctx.runs} run(s) per engine, every run from empty caches, medians; ratios are medians over medians in "
+        f"this process run; {time.time() - started:.0f} s in all"
     )
+    print(f"\n{summary}\n")
     print("\n".join(table_lines(rows)))
     notes = [f"- {r.workload}/{r.engine}: {r.note}" for r in rows if r.note]
     if notes:
         print("\n" + "\n".join(notes))
+    if args.write_readme and not failed:
+        from .readme import write_results
+
+        write_results(rows, host, summary, " ".join(["python -m benchmarks.run_all", *(argv or sys.argv[1:])]))
     if failed:
         print(f"\nFAILED workloads (see stderr): {', '.join(failed)}")
     if args.json:
         Path(args.json).write_text(
-            json.dumps({"machine": machine(), "rows": rows_to_json(rows)}, indent=1), encoding="utf-8"
+            json.dumps({"machine": host, "rows": rows_to_json(rows)}, indent=1), encoding="utf-8"
         )
     return 1 if failed else 0
 

@@ -14,7 +14,13 @@ Throughput: rows/s over the whole split, from creating the DataLoader iterator t
 - bare: an ``IterableDataset`` giving worker ``k`` the files ``k::2`` and reading them with
   ``pq.ParquetFile.iter_batches(batch_size=256)``, ints via ``torch.from_numpy``, strings via ``to_pylist``.
 
-Targets: crucible_torch >= 1.8x the rows/s of `datasets` and >= 0.9x bare.
+- litdata (when ``litdata`` and ``polars`` are installed): ``index_parquet_dataset`` of the files' folder
+  (untimed; it writes ``index.json`` there), ``StreamingDataset(folder, item_loader=ParquetLoader())`` and
+  ``StreamingDataLoader(batch_size=256, num_workers=2, multiprocessing_context="spawn")`` (LitData refuses
+  ``fork`` with its polars-based parquet loader).
+
+Every run starts from empty caches. Targets: crucible_torch >= 1.8x the rows/s of `datasets`, >= 1.0x bare
+and >= 1.2x LitData.
 
 Resume latency at 0%, 50% and 90% of the split: each engine iterates to the position in one child
 (untimed) and saves its ``state_dict``; a fresh child builds the dataset (untimed), then is timed from
@@ -31,13 +37,27 @@ from pathlib import Path
 import torch.utils.data
 
 from . import data
-from .harness import Context, Row, Target, cache_env, measure, run_child
+from .harness import Context, Row, Target, cache_env, cold_engines, measure, remove_tree, run_child
 
 NAME = "streaming"
 FULL_ROWS, QUICK_ROWS = 1_000_000, 20_000
 FILES, BATCH, WORKERS = 8, 256, 2
 RESUME_AT = (0.0, 0.5, 0.9)
-TARGETS = [Target("crucible", "datasets", ">=", 1.8), Target("crucible", "bare", ">=", 0.9)]
+TARGETS = [
+    Target("crucible", "datasets", ">=", 1.8),
+    Target("crucible", "bare", ">=", 1.0),
+    Target("crucible", "litdata", ">=", 1.2),
+]
+
+
+def litdata_available() -> bool:
+    """True when LitData and the polars its parquet loader needs are importable."""
+    try:
+        import litdata  # noqa: F401
+        import polars  # noqa: F401
+    except ImportError:
+        return False
+    return True
 
 
 def available() -> bool:
@@ -56,28 +76,32 @@ def run(ctx: Context) -> list[Row]:
         return []
     rows = ctx.size(FULL_ROWS, QUICK_ROWS)
     files = [str(p) for p in data.text_parquet_files(rows, FILES, ctx.data_dir)]
-    root = ctx.scratch("streaming-cache")
-
-    def engine(name: str):
-        return lambda i: run_child(__name__, name, {"files": files}, env=cache_env(root))
-
-    out = measure(ctx, NAME, "rows/s", {n: engine(n) for n in ("crucible", "datasets", "bare")}, TARGETS)
+    names = ("crucible", "datasets", "bare") + (("litdata",) if litdata_available() else ())
+    if "litdata" not in names:
+        print(f"{NAME}: litdata engine skipped: litdata or polars is not installed", flush=True)
+    engines = cold_engines(ctx, __name__, names, lambda name, i: {"files": files})
+    out = measure(ctx, NAME, "rows/s", engines, TARGETS)
     for fraction in RESUME_AT:
         position = int(rows * fraction)
         states = {}
         for name in ("crucible", "datasets"):
             state = ctx.work_dir / f"state-{name}-{position}.pkl"
-            run_child(
-                __name__,
-                f"{name}_state",
-                {"files": files, "position": position, "out": str(state)},
-                env=cache_env(root),
-            )
+            root = ctx.scratch(f"streaming-state-{name}")
+            payload = {"files": files, "position": position, "out": str(state)}
+            run_child(__name__, f"{name}_state", payload, env=cache_env(root))
+            remove_tree(root)
             states[name] = state
 
         def resume(name: str, states: dict = states, position: int = position):
-            payload = {"files": files, "state": str(states[name]), "position": position}
-            return lambda i: run_child(__name__, f"{name}_resume", payload, env=cache_env(root))
+            def one(i: int):
+                root = ctx.scratch(f"streaming-resume-{name}-{i}")
+                payload = {"files": files, "state": str(states[name]), "position": position}
+                try:
+                    return run_child(__name__, f"{name}_resume", payload, env=cache_env(root))
+                finally:
+                    remove_tree(root)
+
+            return one
 
         out += measure(ctx, f"resume@{fraction:.0%}", "s to first batch", {n: resume(n) for n in states})
     return out
@@ -118,13 +142,24 @@ def _collator(ds):
     return Collator(ds.features)
 
 
-def crucible(files: list[str]) -> dict:
+def crucible(files: list[str], scratch: str) -> dict:
     ds = _crucible_stream(files)
     return _epoch(_loader(ds, WORKERS, _collator(ds)))
 
 
-def datasets(files: list[str]) -> dict:
+def datasets(files: list[str], scratch: str) -> dict:
     return _epoch(_loader(_datasets_stream(files), WORKERS))
+
+
+def litdata(files: list[str], scratch: str) -> dict:
+    import litdata as ld
+    from litdata.streaming.item_loader import ParquetLoader
+
+    folder = str(Path(files[0]).parent)
+    ld.index_parquet_dataset(folder)
+    ds = ld.StreamingDataset(folder, item_loader=ParquetLoader(), cache_dir=f"{scratch}/litdata")
+    loader = ld.StreamingDataLoader(ds, batch_size=BATCH, num_workers=WORKERS, multiprocessing_context="spawn")
+    return _epoch(loader)
 
 
 class ParquetBatches(torch.utils.data.IterableDataset):
@@ -148,7 +183,7 @@ class ParquetBatches(torch.utils.data.IterableDataset):
                 }
 
 
-def bare(files: list[str]) -> dict:
+def bare(files: list[str], scratch: str) -> dict:
     return _epoch(torch.utils.data.DataLoader(ParquetBatches(files), batch_size=None, num_workers=WORKERS))
 
 
