@@ -19,6 +19,8 @@ import pyarrow as pa
 from ..hub.atomic import discard, publish, temp_path
 
 DEFAULT_WRITER_BATCH_BYTES = 64 << 20
+INCOMPLETE_SUFFIX = "incomplete"
+"""Suffix of a writer's temp file (``.{name}.{hex}.incomplete`` beside the destination)."""
 
 
 class ArrowWriter:
@@ -52,7 +54,7 @@ class ArrowWriter:
         self._pending: list[pa.RecordBatch] = []
         self._pending_bytes = 0
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._tmp = self.temp_path = temp_path(self.path, "incomplete")
+        self._tmp = self.temp_path = temp_path(self.path, INCOMPLETE_SUFFIX)
         self._sink = pa.OSFile(str(self._tmp), "wb")
         self._writer = pa.ipc.new_stream(self._sink, schema)
 

@@ -4,6 +4,11 @@ The cache key is a fingerprint of the source files' identities (path, size and m
 commit and blob id for Hub files), the config, the builder and its kwargs, and the features, so online and
 offline loads of the same commit find the same entry and a second load does no conversion at all. Files are
 read batch by batch and written streaming, atomically: a crash leaves no file that is taken as prepared.
+
+Converting happens once per cache directory, not once per process: the converter holds an ``flock`` on the
+split's lock file, and processes that load the same split meanwhile (torchrun's ranks at start-up) wait for it
+in the kernel, then memory-map its file. The kernel drops the lock of a process that dies, so the next load
+converts instead of waiting forever.
 """
 
 from __future__ import annotations
@@ -14,9 +19,10 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 
-from ..arrow.files import write_tables
+from ..arrow.files import INCOMPLETE_SUFFIX, write_tables
 from ..arrow.fingerprint import hash_object
 from ..arrow.info import DatasetInfo, SplitInfo
 from ..arrow.prepared_cache import prepared_split_dir
@@ -26,7 +32,10 @@ from ..errors import EmptySplitError
 from ..features import Features, cast_table_to_features
 from ..formats import LocalSource, get_reader, read_files, unify_schemas
 from ..formats.folder import FOLDER_BUILDERS
+from ..formats.schema import align_batch
 from ..formats.webdataset import infer_features as infer_webdataset_features
+from ..hub.atomic import discard_stale_temps
+from ..hub.lock import FileLock
 from ..hub.naming import safe_path_component
 from ..hub.progress import progress_bar
 from ..resolve.archives import local_data_files
@@ -38,7 +47,7 @@ from ..runtime.prefetch import prefetched
 from .arrow_dataset import Dataset
 from .combine import concatenate_datasets
 from .dataset_dict import DatasetDict
-from .preparing import PreparingTable
+from .preparing import Conversion, PreparingTable, SourceUnits
 
 FORMAT_VERSION = "1"
 
@@ -98,14 +107,12 @@ def prepare_split(
         fingerprint,
     )
     path = directory / f"{safe_path_component(split, 'split name')}.arrow"
+    table = None
     if (force or not path.exists()) and rows is not None:
         schema = features.arrow_schema if features is not None else None
         write_tables(path, iter([rows(split)]), schema, schema_of_first=_with_features)
-        table = None
     elif force or not path.exists():
-        table = _convert(source, resolved, split, features, path, background=not keep_in_memory)
-    else:
-        table = None
+        table = _prepare(source, resolved, split, features, path, keep_in_memory, force)
     if table is None:
         table = ArrowTable.from_files([path], in_memory=keep_in_memory)
     info = DatasetInfo(
@@ -118,34 +125,70 @@ def prepare_split(
     return Dataset(table, info=info, split=split, fingerprint=fingerprint)
 
 
-def _known_shape(
+def _prepare(
+    source: DatasetSource,
+    resolved: ResolvedConfig,
+    split: str,
+    features: Features | None,
+    path: Path,
+    keep_in_memory: bool,
+    force: bool,
+) -> PreparingTable | None:
+    """Convert the split to ``path`` once per cache: in the background when its shape is known upfront (a
+    :class:`PreparingTable`), else here (None: ``path`` is then complete). When another process holds the lock,
+    its conversion is waited for instead."""
+    sources = [LocalSource(f.path, f.name) for f in local_data_files(source, resolved.builder, resolved.splits[split])]
+    lock = FileLock(path.with_name(f".{path.name}.lock"))
+    held = lock.try_acquire()
+    if held and not force and path.exists():  # finished by another process since we looked
+        lock.release()
+        return None
+    units = None if keep_in_memory else _parquet_units(resolved, sources, features)
+    if units is not None:
+        schema, pieces = units
+        what = f"Generating {split} split" if held else f"Waiting for another process to generate the {split} split"
+        bar = progress_bar(total=pieces.num_rows, desc=what, unit=" examples")
+        conversion = Conversion(path, schema, pieces, lock, held, on_rows=bar.update, on_end=bar.close)
+        return PreparingTable(conversion)
+    try:
+        if not held:
+            lock.acquire()  # another process converts: sleep in the kernel until it ends, then use its file
+            if path.exists() and not force:
+                return None
+        if lock.exclusive:
+            discard_stale_temps(path, INCOMPLETE_SUFFIX)
+        with progress_bar(desc=f"Generating {split} split", unit=" examples") as bar:
+            schema = features.arrow_schema if features is not None else None
+            tables = prefetched(_converted_batches(resolved, sources, features))
+            write_tables(path, _counted(tables, bar), schema, schema_of_first=_with_features)
+    finally:
+        lock.release()
+    return None
+
+
+def _parquet_units(
     resolved: ResolvedConfig, sources: list[LocalSource], features: Features | None
-) -> tuple[pa.Schema, int] | None:
-    """(schema, rows) of the prepared split from metadata alone, when the format has it (parquet footers)."""
+) -> tuple[pa.Schema, SourceUnits] | None:
+    """(schema of the prepared file, its row groups as units) when the footers give both; None otherwise."""
     if resolved.builder != "parquet" or resolved.builder_kwargs.get("filters") is not None:
         return None
-    reader = get_reader(resolved.builder, **resolved.builder_kwargs)
-    num_rows = sum(unit.num_rows or 0 for s in sources for unit in reader.units(s))
-    if features is not None:
-        return features.arrow_schema, num_rows
-    unified = unify_schemas([(s.name, reader.read_schema(s)) for s in sources])
-    return _with_features(unified), num_rows
+    reader = get_reader(resolved.builder, **resolved.builder_kwargs, features=features)
+    pieces = [(s, unit) for s in sources for unit in reader.units(s)]
+    unified = reader.target_schema or unify_schemas([(s.name, reader.read_schema(s)) for s in sources])
+    schema = features.arrow_schema if features is not None else _with_features(unified)
 
+    def read(i: int) -> pa.Table:
+        source, unit = pieces[i]
+        batches = [align_batch(b, unified, file=source.name) for b in reader.read(source, unit=unit)]
+        table = pa.Table.from_batches(batches, schema=unified)
+        if features is not None and table.schema != features.arrow_schema:
+            table = cast_table_to_features(table, features)
+        if table.schema.equals(schema):
+            return table.replace_schema_metadata(schema.metadata)
+        return table.cast(schema)
 
-def _convert(
-    source: DatasetSource, resolved: ResolvedConfig, split: str, features: Features | None, path: Path, background: bool
-) -> PreparingTable | None:
-    """Write the split's Arrow file: in the background when its shape is known upfront, else right here."""
-    sources = [LocalSource(f.path, f.name) for f in local_data_files(source, resolved.builder, resolved.splits[split])]
-    shape = _known_shape(resolved, sources, features) if background else None
-    bar = progress_bar(total=shape[1] if shape else None, desc=f"Generating {split} split", unit=" examples")
-    tables = prefetched(_converted_batches(resolved, sources, features))
-    if shape is not None:
-        return PreparingTable(path, shape[0], shape[1], _closing(tables, bar), on_rows=bar.update)
-    with bar:
-        schema = features.arrow_schema if features is not None else None
-        write_tables(path, _counted(tables, bar), schema, schema_of_first=_with_features)
-    return None
+    offsets = np.cumsum([0] + [unit.num_rows or 0 for _, unit in pieces], dtype=np.int64)
+    return schema, SourceUnits(offsets, read)
 
 
 def _counted(tables: Iterator[pa.Table], bar: Any) -> Iterator[pa.Table]:
@@ -160,14 +203,6 @@ def _webdataset_features(source: DatasetSource, resolved: ResolvedConfig) -> Fea
     last = list(resolved.splits.values())[-1]
     (shard,) = local_data_files(source, resolved.builder, last[:1])
     return infer_webdataset_features(LocalSource(shard.path, shard.name))
-
-
-def _closing(tables: Iterator[pa.Table], bar: Any) -> Iterator[pa.Table]:
-    """``tables``, closing the progress bar when they end (the conversion runs in another thread)."""
-    try:
-        yield from tables
-    finally:
-        bar.close()
 
 
 def _with_features(schema: pa.Schema) -> pa.Schema:

@@ -1,10 +1,18 @@
-"""A prepared split that is still being written: its length and schema now, its rows as chunks land.
+"""A prepared split that is still being written: its length and schema now, any row soon, the file when done.
 
 Converting a large parquet split takes as long as decompressing it; nothing needs to wait for that except
-access to rows not written yet. A background thread writes the Arrow file (atomically, as always); the table
-answers ``num_rows``/``schema`` at once, serves ``slice_rows`` from the chunks already in the temp file, and
-becomes the plain memory-mapped file once complete. Anything else (gathers, column operations, pickling) waits
-for completion. Forking waits too (``os.register_at_fork``), so DataLoader workers never see a write in progress.
+operations on the whole table. A background thread writes the Arrow file (atomically, as always) unit by
+unit (a unit is one parquet row group). Meanwhile the table answers ``num_rows``/``schema`` at once and serves
+rows from the chunks already in the temp file, or, when they are further ahead than the writer, by reading the
+row groups that hold them straight from the parquet files (their offsets come from the footers), through the
+same function that feeds the writer, so a row read early equals the row in the finished file. Rows just ahead
+of the writer are waited for instead of decoded twice, so a sequential reader (``map``, ``iter``) runs in step
+with the conversion. Gathers of a few rows work the same way; larger ones, column operations and pickling wait
+for the file. Forking waits too (``os.register_at_fork``), so DataLoader workers never see a write in progress.
+
+When another process is already converting the same split (the cache's lock file is held), the thread waits
+for that process in the kernel and memory-maps its result; rows are served from the parquet files meanwhile.
+If that process fails, this one converts.
 """
 
 from __future__ import annotations
@@ -12,78 +20,185 @@ from __future__ import annotations
 import os
 import threading
 import weakref
-from collections.abc import Callable, Iterable
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
 
-from ..arrow.files import ArrowWriter, memory_map_table
-from ..arrow.table import ArrowTable, TableRecipe
+from ..arrow.files import INCOMPLETE_SUFFIX, ArrowWriter, memory_map_table
+from ..arrow.table import ArrowTable, TableRecipe, gather
+from ..hub.atomic import discard_stale_temps
+from ..hub.lock import FileLock
+from ..runtime.prefetch import prefetched
 
-_RUNNING: weakref.WeakSet[PreparingTable] = weakref.WeakSet()
+_RUNNING: weakref.WeakSet[Conversion] = weakref.WeakSet()
+_AHEAD_UNITS = 2
+"""Rows within this many units of the writer are waited for; rows further ahead are read from the source."""
+_CACHED_UNITS = 2
+"""Units read from the source that are kept for the next request (a sequential reader asks for each many times)."""
+_MAX_GATHER_UNITS = 4
+"""A gather touching more unwritten units than this waits for the whole file instead."""
 
 
 def wait_for_all() -> None:
     """Block until every split being prepared in this process is written (run before any fork)."""
-    for table in list(_RUNNING):
-        table.wait(raise_error=False)
+    for conversion in list(_RUNNING):
+        conversion.wait(raise_error=False)
 
 
 if hasattr(os, "register_at_fork"):
     os.register_at_fork(before=wait_for_all)
 
 
-class PreparingTable(ArrowTable):
-    """The Arrow file at ``path`` being written from ``tables`` by a background (non-daemon) thread."""
+class SourceUnits:
+    """The split's rows as independently readable pieces: ``offsets[i]`` is the first row of unit ``i``
+    (``offsets[-1]`` the row count) and ``read(i)`` its rows, already in the prepared file's schema."""
+
+    def __init__(self, offsets: np.ndarray, read: Callable[[int], pa.Table]):
+        self.offsets = np.asarray(offsets, dtype=np.int64)
+        self.read = read
+        self._cache: OrderedDict[int, pa.Table] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self.offsets) - 1
+
+    @property
+    def num_rows(self) -> int:
+        return int(self.offsets[-1])
+
+    def unit_of(self, row: int) -> int:
+        """The unit holding ``row``."""
+        return int(np.searchsorted(self.offsets, row, side="right") - 1)
+
+    def remember(self, unit: int, table: pa.Table) -> None:
+        """Keep ``table`` as unit ``unit`` among the last few units read (dropping the oldest)."""
+        with self._lock:
+            self._cache[unit] = table
+            self._cache.move_to_end(unit)
+            while len(self._cache) > _CACHED_UNITS:
+                self._cache.popitem(last=False)
+
+    def cached_read(self, unit: int) -> pa.Table:
+        """``read(unit)``, or the table remembered for it."""
+        with self._lock:
+            table = self._cache.get(unit)
+        if table is None:
+            table = self.read(unit)
+            self.remember(unit, table)
+        return table
+
+    def _span(self, start: int, stop: int) -> range:
+        return range(self.unit_of(start), self.unit_of(max(start, stop - 1)) + 1)
+
+    def _assemble(self, units: range, parts: list[pa.Table], start: int, stop: int) -> pa.Table:
+        table = pa.concat_tables(parts) if len(parts) > 1 else parts[0]
+        return table.slice(start - int(self.offsets[units[0]]), stop - start)
+
+    def cached_rows(self, start: int, stop: int) -> pa.Table | None:
+        """Rows ``[start, stop)`` when every unit holding them is remembered; None otherwise."""
+        units = self._span(start, stop)
+        with self._lock:
+            parts = [self._cache.get(u) for u in units]
+        if any(p is None for p in parts):
+            return None
+        return self._assemble(units, parts, start, stop)
+
+    def rows(self, start: int, stop: int) -> pa.Table:
+        """Rows ``[start, stop)``, reading the units that hold them from the source unless remembered."""
+        units = self._span(start, stop)
+        return self._assemble(units, [self.cached_read(u) for u in units], start, stop)
+
+    def tables(self) -> Iterator[pa.Table]:
+        """Every unit in order, read one step ahead in a background thread (the conversion's input)."""
+        return prefetched(self.read(u) for u in range(len(self)))
+
+
+class Conversion:
+    """Writes the Arrow file at ``path`` from ``units`` on a background (non-daemon) thread.
+
+    ``lock`` is the split's cache lock; when ``lock_held`` is False another process holds it, and the thread
+    first waits for that process, converting only if no file appeared. ``on_rows(n)`` reports progress and
+    ``on_end()`` runs when the thread ends, whatever the outcome.
+    """
 
     def __init__(
         self,
         path: Path,
         schema: pa.Schema,
-        num_rows: int,
-        tables: Iterable[pa.Table],
+        units: SourceUnits,
+        lock: FileLock | None = None,
+        lock_held: bool = True,
         on_rows: Callable[[int], None] | None = None,
+        on_end: Callable[[], None] | None = None,
     ):
         self.path = Path(path)
-        self.recipe = TableRecipe.from_files([self.path])
-        self._schema = schema
-        self._num_rows = num_rows
+        self.schema = schema
+        self.units = units
+        self.num_rows = units.num_rows
+        self._lock, self._lock_held = lock, lock_held
+        self._on_rows, self._on_end = on_rows, on_end
         self._table: pa.Table | None = None
-        self._offsets: np.ndarray | None = None
         self._chunks: list[tuple[int, int, int]] = []  # (rows so far, byte start, byte end) in the temp file
         self._temp: Path | None = None
+        self._map: pa.Buffer | None = None
+        self._writing = False
         self._error: BaseException | None = None
         self._done = threading.Event()
         self._progress = threading.Condition()
-        self._thread = threading.Thread(target=self._write, args=(tables, on_rows), name=f"prepare {self.path.name}")
+        self._thread = threading.Thread(target=self._run, name=f"prepare {self.path.name}")
         _RUNNING.add(self)
         self._thread.start()
 
+    # ------------------------------------------------------------------ writer
     def _chunk_written(self, rows: int, start: int, end: int) -> None:
         with self._progress:
             self._chunks.append((rows, start, end))
             self._progress.notify_all()
 
-    def _write(self, tables: Iterable[pa.Table], on_rows: Callable[[int], None] | None) -> None:
+    def _run(self) -> None:
         try:
-            # The row count is checked before the file is published, so a source that changed while it was
-            # read leaves nothing in the cache to be served next time.
-            with ArrowWriter(
-                self.path, self._schema, on_chunk=self._chunk_written, expected_rows=self._num_rows
-            ) as writer:
-                self._temp = writer.temp_path
-                for table in tables:
-                    writer.write_table(table)
-                    if on_rows is not None:
-                        on_rows(table.num_rows)
+            if self._lock is not None and not self._lock_held:
+                self._lock.acquire()  # another process converts: sleep in the kernel until it ends
+                self._lock_held = True
+                if self.path.exists():
+                    return
+            if self._lock is not None and self._lock.exclusive:
+                discard_stale_temps(self.path, INCOMPLETE_SUFFIX)
+            self._write(self.units.tables())
         except BaseException as error:  # noqa: BLE001 - kept and raised in the thread that reads the rows
             self._error = error
         finally:
+            if self._lock is not None and self._lock_held:
+                self._lock.release()
             with self._progress:
                 self._done.set()
                 self._progress.notify_all()
             _RUNNING.discard(self)
+            if self._on_end is not None:
+                self._on_end()
+
+    def _write(self, tables: Iterable[pa.Table]) -> None:
+        # The row count is checked before the file is published, so a source that changed while it was read
+        # leaves nothing in the cache to be served next time.
+        with ArrowWriter(self.path, self.schema, on_chunk=self._chunk_written, expected_rows=self.num_rows) as writer:
+            self._temp = writer.temp_path
+            self._writing = True
+            for unit, table in enumerate(tables):
+                self.units.remember(unit, table)  # a reader just behind the writer takes it from memory
+                with self._progress:
+                    self._progress.notify_all()
+                writer.write_table(table)
+                if self._on_rows is not None:
+                    self._on_rows(table.num_rows)
+
+    # ------------------------------------------------------------------ readers
+    @property
+    def done(self) -> bool:
+        return self._done.is_set()
 
     def wait(self, raise_error: bool = True) -> None:
         """Block until the file is complete; re-raise what stopped the conversion."""
@@ -93,48 +208,145 @@ class PreparingTable(ArrowTable):
 
     @property
     def table(self) -> pa.Table:
+        """The whole file, memory-mapped (waits for it)."""
         if self._table is None:
             self.wait()
             self._table = memory_map_table(self.path)
         return self._table
 
+    def rows(self, start: int, stop: int) -> pa.Table:
+        """Rows ``[start, stop)`` as soon as possible: from the finished file, the units in memory, the temp
+        file or the source. Rows the writer is about to reach are waited for rather than decoded twice; rows
+        further ahead (or any row while another process converts) are read from the source."""
+        if stop <= start:
+            return self.schema.empty_table()
+        with self._progress:
+            while not self._done.is_set():
+                table = self.units.cached_rows(start, stop)
+                if table is not None:
+                    return table
+                chunks = list(self._chunks)
+                written = chunks[-1][0] if chunks else 0
+                if written >= stop:
+                    break
+                next_unit = self.units.unit_of(min(written, self.num_rows - 1))
+                if not self._writing or self.units.unit_of(stop - 1) >= next_unit + _AHEAD_UNITS:
+                    chunks = None
+                    break
+                self._progress.wait()
+        if self._done.is_set():
+            return self.table.slice(start, stop - start)
+        if chunks is None:
+            return self.units.rows(start, stop)
+        table = self._read_chunks(chunks, start, stop)
+        if table is None:  # the temp file was renamed into place (or removed by a failure) meanwhile
+            return self.table.slice(start, stop - start)
+        return table
+
+    def take(self, indices: np.ndarray) -> pa.Table | None:
+        """Rows ``indices`` in that order when they lie in a few units; None when the file is needed."""
+        if self._done.is_set():
+            return None
+        offsets = self.units.offsets
+        unit_of_row = np.searchsorted(offsets, indices, side="right") - 1
+        units, position = np.unique(unit_of_row, return_inverse=True)
+        if len(units) > _MAX_GATHER_UNITS:
+            return None
+        parts = [self.rows(int(offsets[u]), int(offsets[u + 1])) for u in units]
+        table = pa.concat_tables(parts) if len(parts) > 1 else parts[0]
+        unit_starts = np.concatenate([[0], np.cumsum(offsets[units + 1] - offsets[units])[:-1]]).astype(np.int64)
+        return gather(table, indices - offsets[unit_of_row] + unit_starts[position])
+
+    def _read_chunks(self, chunks: list[tuple[int, int, int]], start: int, stop: int) -> pa.Table | None:
+        """Rows ``[start, stop)`` from the written part of the temp file, without copying (None if it is gone)."""
+        first = previous = 0
+        wanted = []
+        for rows, byte_start, byte_end in chunks:
+            if rows > start and previous < stop:
+                if not wanted:
+                    first = previous
+                wanted.append((byte_start, byte_end))
+            previous = rows
+        data = self._mapped(wanted[-1][1])
+        if data is None:
+            return None
+        batches = []
+        for byte_start, byte_end in wanted:
+            for message in pa.ipc.MessageReader.open_stream(data.slice(byte_start, byte_end - byte_start)):
+                if message.type == "record batch":  # the first chunk also holds the schema message
+                    batches.append(pa.ipc.read_record_batch(message, self.schema))
+        return pa.Table.from_batches(batches, schema=self.schema).slice(start - first, stop - start)
+
+    def _mapped(self, size: int) -> pa.Buffer | None:
+        """The temp file memory-mapped as one buffer of at least ``size`` bytes (re-mapped as it grows)."""
+        if self._map is None or self._map.size < size:
+            try:
+                self._map = pa.memory_map(str(self._temp)).read_buffer()
+            except FileNotFoundError:
+                return None
+        return self._map
+
+
+class PreparingTable(ArrowTable):
+    """Rows ``[start, start + length)`` of the file a :class:`Conversion` is writing, as an :class:`ArrowTable`."""
+
+    def __init__(self, conversion: Conversion, start: int = 0, length: int | None = None):
+        self.conversion = conversion
+        self.start = start
+        self.length = conversion.num_rows - start if length is None else length
+        recipe = TableRecipe.from_files([conversion.path])
+        whole = start == 0 and self.length == conversion.num_rows
+        self.recipe = recipe if whole else recipe.then("slice", start, self.length)
+        self._offsets = None
+        self._table: pa.Table | None = None
+
+    @property
+    def path(self) -> Path:
+        return self.conversion.path
+
+    def wait(self, raise_error: bool = True) -> None:
+        """Block until the file is complete; re-raise what stopped the conversion."""
+        self.conversion.wait(raise_error)
+
+    @property
+    def table(self) -> pa.Table:
+        if self._table is None:
+            whole = self.conversion.table
+            self._table = whole if self.length == whole.num_rows else whole.slice(self.start, self.length)
+        return self._table
+
     @property
     def schema(self) -> pa.Schema:
-        return self._schema
+        return self.conversion.schema
 
     @property
     def num_rows(self) -> int:
-        return self._num_rows
+        return self.length
 
     def slice_rows(self, start: int, stop: int) -> pa.Table:
-        """Rows ``[start, stop)``, as soon as the chunks holding them are written."""
-        with self._progress:
-            while not self._done.is_set() and (not self._chunks or self._chunks[-1][0] < stop):
-                self._progress.wait()
-            chunks = list(self._chunks)
-        if self._done.is_set():
-            return super().slice_rows(start, stop)
-        return self._read_chunks(chunks, start, stop)
+        """Rows ``[start, stop)``, without waiting for the whole file."""
+        return self.conversion.rows(self.start + start, self.start + stop)
 
-    def _read_chunks(self, chunks: list[tuple[int, int, int]], start: int, stop: int) -> pa.Table:
-        try:
-            source = pa.memory_map(str(self._temp))
-        except FileNotFoundError:  # renamed into place meanwhile
-            return super().slice_rows(start, stop)
-        batches, first = [], 0
-        previous = 0
-        for rows, byte_start, byte_end in chunks:
-            if rows > start and previous < stop:
-                reader = pa.ipc.MessageReader.open_stream(source.read_at(byte_end - byte_start, byte_start))
-                for message in reader:  # the first chunk also holds the schema message
-                    if message.type == "record batch":
-                        batches.append(pa.ipc.read_record_batch(message, self._schema))
-                if len(batches) == 1:
-                    first = previous
-            previous = rows
-        table = pa.Table.from_batches(batches, schema=self._schema)
-        return table.slice(start - first, stop - start)
+    def gather(self, indices: np.ndarray) -> pa.Table:
+        indices = np.asarray(indices, dtype=np.int64)
+        if len(indices):
+            table = self.conversion.take(indices + self.start)
+            if table is not None:
+                return table
+        return super().gather(indices)
+
+    def then(self, op: str, *args: Any) -> ArrowTable:
+        """A slice stays lazy while the file is written; other operations wait for it."""
+        if op == "slice" and not self.conversion.done:
+            offset, length = args
+            offset = min(offset, self.length)
+            return PreparingTable(self.conversion, self.start + offset, max(0, min(length, self.length - offset)))
+        return super().then(op, *args)
 
     def __reduce__(self):
         self.wait()
-        return (ArrowTable.from_files, ([str(self.path)],))
+        return (_from_recipe, (self.recipe,))
+
+
+def _from_recipe(recipe: TableRecipe) -> ArrowTable:
+    return ArrowTable(recipe.build(), recipe)

@@ -49,6 +49,17 @@ def discard(tmp: str | os.PathLike[str]) -> None:
         pass
 
 
+def discard_stale_temps(dest: str | os.PathLike[str], suffix: str = "tmp") -> None:
+    """Remove the hidden temp files of ``dest`` (``.{name}.{hex}.{suffix}``) that writers killed mid-write left.
+
+    Only safe while holding an exclusive lock that every writer of ``dest`` takes: otherwise a live writer's
+    temp file could be removed under it.
+    """
+    dest = Path(dest)
+    for tmp in dest.parent.glob(f".{dest.name}.*.{suffix}"):
+        discard(tmp)
+
+
 def publish(tmp: str | os.PathLike[str], dest: str | os.PathLike[str]) -> Path:
     """Make the complete temp file ``tmp`` appear as ``dest`` in one step: fsync, then ``os.replace``.
 

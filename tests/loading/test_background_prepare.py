@@ -14,6 +14,7 @@ import torch
 
 import crucible_torch as ct
 from crucible_torch.errors import DataFileError
+from crucible_torch.hub.lock import FileLock
 
 ROWS = 60_000
 
@@ -80,11 +81,85 @@ def test_a_row_count_that_differs_from_the_metadata_never_reaches_the_cache(tmp_
     """The source changed while it was read: the error is raised and the file is not published, so the next
     load converts again instead of serving a wrong file."""
     from crucible_torch.arrow.files import RowCountError
-    from crucible_torch.datasets.preparing import PreparingTable
+    from crucible_torch.datasets.preparing import Conversion, SourceUnits
 
     path = tmp_path / "prepared" / "train.arrow"
     table = pa.table({"id": list(range(5))})
-    preparing = PreparingTable(path, table.schema, 10, iter([table]))
+    conversion = Conversion(path, table.schema, SourceUnits([0, 10], lambda unit: table))
     with pytest.raises(RowCountError, match="wrote 5 rows but the source metadata said 10"):
-        preparing.wait()
+        conversion.wait()
     assert not path.exists() and list(path.parent.iterdir()) == []
+
+
+def _blocked_split(tmp_path: Path, rows: int = ROWS) -> tuple[str, str, list[dict], Path, FileLock]:
+    """A parquet split whose cache lock is held, as by another process converting it: a load of it waits for
+    that conversion and serves every row from the parquet file. Returns (file, cache dir, rows, the Arrow
+    file that will appear, the held lock)."""
+    source = tmp_path / "train.parquet"
+    data = _parquet(source, rows=rows)
+    probe = ct.load_dataset("parquet", data_files=str(source), split="train", cache_dir=str(tmp_path / "probe"))
+    relative = Path(probe.cache_files[0]["filename"]).relative_to(tmp_path / "probe")
+    final = tmp_path / "cache" / relative
+    lock = FileLock(final.with_name(f".{final.name}.lock"))
+    assert lock.try_acquire()
+    return str(source), str(tmp_path / "cache"), data, final, lock
+
+
+def _releasing(fn, lock: FileLock, final: Path, total: int, batched: bool, existed: list[bool]):
+    """``fn``, recording at each call whether the Arrow file exists yet, and releasing ``lock`` once it has seen
+    ``total`` rows (the map's result then needs the whole file, which the released conversion writes)."""
+    seen = [0]
+
+    def wrapped(first, *args):
+        existed.append(final.exists())
+        seen[0] += len(first["id"]) if batched else 1
+        if seen[0] >= total:
+            lock.release()
+        return fn(first, *args)
+
+    return wrapped
+
+
+MAPS = {
+    "batched": (lambda b: {"n": [len(t) for t in b["text"]]}, {"batched": True}),
+    "rows with indices": (lambda r, i: {"text": r["text"].upper(), "i2": i * 2}, {"with_indices": True}),
+    "odd batches, removed column": (
+        lambda b: {"len": [len(t) for t in b["text"]]},
+        {"batched": True, "batch_size": 777, "remove_columns": ["text"]},
+    ),
+    "more rows than in": (
+        lambda b: {"id": b["id"] + b["id"]},
+        {"batched": True, "batch_size": 1000, "remove_columns": ["text"]},
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(MAPS))
+def test_map_while_the_split_is_prepared_equals_map_over_the_prepared_split(tmp_path: Path, name: str) -> None:
+    """The pipelined map (rows straight from the parquet file, the conversion blocked meanwhile) and the map over
+    the finished, memory-mapped file give the same rows and features as a map over the rows in memory."""
+    fn, kwargs = MAPS[name]
+    source, cache, data, final, lock = _blocked_split(tmp_path, rows=12_000)
+    existed: list[bool] = []
+    ds = ct.load_dataset("parquet", data_files=source, split="train", cache_dir=cache)
+    wrapped = _releasing(fn, lock, final, len(data), kwargs.get("batched", False), existed)
+    pipelined = ds.map(wrapped, **kwargs)
+    assert existed and not any(existed), "every batch was mapped before the prepared file existed"
+    assert ds.data.num_rows == len(data)  # the conversion, released by the last call, finishes
+    prepared = ct.load_dataset("parquet", data_files=source, split="train", cache_dir=cache)
+    assert final.exists() and prepared.cache_files[0]["filename"] == str(final)
+    after = prepared.map(fn, load_from_cache_file=False, **kwargs)
+    reference = ct.Dataset.from_list(data).map(fn, **kwargs)
+    assert pipelined.to_list() == after.to_list() == reference.to_list()
+    assert pipelined.features == after.features == reference.features
+
+
+@pytest.mark.parametrize("name", ["batched", "rows with indices"])
+def test_map_started_at_once_after_a_cold_load_equals_the_in_memory_map(tmp_path: Path, name: str) -> None:
+    """The map runs alongside the conversion (whatever it catches of it: rows in memory, in the temp file, or
+    read from the source ahead of the writer); its result does not depend on which."""
+    fn, kwargs = MAPS[name]
+    data = _parquet(tmp_path / "train.parquet", rows=ROWS, row_group=1_500)
+    ds = ct.load_dataset("parquet", data_files=str(tmp_path / "train.parquet"), split="train")
+    mapped = ds.map(fn, **kwargs)
+    assert mapped.to_list() == ct.Dataset.from_list(data).map(fn, **kwargs).to_list()
