@@ -105,14 +105,8 @@ def crucible(parquet: str, scratch: str) -> dict:
     from torch.utils.data import DataLoader
 
     import crucible_torch
+    from crucible_torch import device_batches
     from crucible_torch.transforms.presets import classification
-
-    try:
-        from crucible_torch.batching import device_batches
-    except ImportError:  # before the consumer-side step existed
-
-        def device_batches(loader):
-            return loader
 
     t0 = time.perf_counter()
     ds = crucible_torch.load_dataset("parquet", data_files=parquet, split="train")

@@ -16,7 +16,7 @@ from crucible_torch.hub.atomic import write_atomically
 
 from .harness import REPO_ROOT, Row, fmt, fmt_ratio, ratio, table_lines, verdict
 
-ENGINES = ("crucible", "datasets", "bare", "litdata")
+ENGINES = ("crucible", "datasets", "bare", "litdata", "crucible_sampler")
 
 
 def replace_block(text: str, name: str, body: str) -> str:

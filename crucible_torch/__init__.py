@@ -43,6 +43,7 @@ _EXPORTS: dict[str, str] = {
     "Collator": "crucible_torch.batching.collator",
     "collate": "crucible_torch.batching.collator",
     "EpochBatchSampler": "crucible_torch.batching.sampler",
+    "device_batches": "crucible_torch.batching.device",
 }
 
 __all__ = [
@@ -64,6 +65,7 @@ __all__ = [
     "Value",
     "collate",
     "concatenate_datasets",
+    "device_batches",
     "get_dataset_config_names",
     "get_dataset_infos",
     "get_dataset_split_names",
@@ -90,6 +92,7 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:  # pragma: no cover - names for type checkers and IDEs
     from .batching.collator import Collator, collate
+    from .batching.device import device_batches
     from .batching.sampler import EpochBatchSampler
     from .combine import concatenate_datasets, interleave_datasets, split_dataset_by_node
     from .datasets import Dataset, DatasetDict, DatasetInfo, load_from_disk

@@ -3,12 +3,19 @@
 Rules: bool/int/float ``Value`` and ``ClassLabel`` -> tensors (int -> int64, float -> float32 unless
 ``keep_dtype``); strings/binary -> lists; equal-shape lists and images -> stacked tensors; ragged lists of
 numbers -> a list of tensors, or with ``pad=True`` a padded tensor plus ``<column>_lengths``; ``Image`` ->
-uint8 CHW (decoded by torchvision, straight from the stored bytes on the fast path); structs recurse.
+uint8 CHW (decoded straight from the stored bytes on the fast path); structs recurse.
 The fast path takes the Arrow table a Dataset gathered for the batch and converts whole columns at once.
+
+Value transforms with a batch-level last step (the classification preset's normalisation) run it once on the
+stacked batch rather than once per image: in the DataLoader worker (the float batch written straight into
+shared memory), or, with ``defer_finish=True`` (what :func:`~crucible_torch.batching.device.device_batches`
+sets up), not at all: the uint8 batch travels as an :class:`~crucible_torch.batching.device.Unfinished` value
+and the consumer finishes it on its device.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -19,6 +26,7 @@ import torch
 from ..errors import MissingValueError
 from ..features import Audio, ClassLabel, Features, Image, LargeList, List, Value, is_pil_image
 from ..features.json_paths import decode_json_columns, json_paths_of
+from ..transforms.apply import UnfinishedColumn
 from .missing import fill_missing, first_missing_row
 
 _INT_TYPES = {"int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64"}
@@ -65,6 +73,7 @@ class Collator:
 
     ``Collator(ds.features)`` (or ``ds.collate_fn``) turns a batch from ``Dataset.__getitems__`` into a dict of
     tensors and lists with one conversion per column. It also accepts plain lists of row dicts.
+    ``defer_finish=True`` leaves batch-level transform steps to the consumer (see the module docstring).
     """
 
     def __init__(
@@ -77,6 +86,7 @@ class Collator:
         padding_side: str = "right",
         keep_dtype: bool = False,
         fill_value: float | None = None,
+        defer_finish: bool = False,
     ):
         if padding_side not in ("right", "left"):
             raise ValueError(f"padding_side must be 'right' or 'left', not {padding_side!r}")
@@ -87,6 +97,13 @@ class Collator:
         self.padding_side = padding_side
         self.keep_dtype = keep_dtype
         self.fill_value = fill_value
+        self.defer_finish = defer_finish
+
+    def deferring(self) -> Collator:
+        """A copy with ``defer_finish=True``."""
+        copy = object.__new__(Collator)
+        copy.__dict__.update(self.__dict__, defer_finish=True)
+        return copy
 
     # ------------------------------------------------------------------ entry
     def __call__(self, batch: Any) -> Any:
@@ -95,7 +112,7 @@ class Collator:
         if isinstance(batch, RowBatch):
             if batch.is_plain:
                 return self.collate_table(batch.table)
-            columns = batch.columns
+            columns = batch.collate_columns()
             return columns if isinstance(columns, pa.Table) else self.collate_columns(columns)
         if isinstance(batch, Sequence) and batch and isinstance(batch[0], Mapping):
             keys = list(batch[0])
@@ -113,7 +130,8 @@ class Collator:
         features = self.features or Features.from_arrow_schema(table.schema)
         out: dict[str, Any] = {}
         for name in table.column_names:
-            column = table.column(name).combine_chunks()
+            chunked = table.column(name)
+            column = chunked.chunk(0) if chunked.num_chunks == 1 else chunked.combine_chunks()
             self._put(out, name, self._collate_arrow(features.get(name), column, name))
         return out
 
@@ -190,11 +208,14 @@ class Collator:
         out: dict[str, Any] = {}
         for name, values in batch.items():
             feature = self.features.get(name) if self.features is not None else None
-            self._put(out, name, self.collate_column(feature, list(values), name))
+            values = values if isinstance(values, UnfinishedColumn) else list(values)
+            self._put(out, name, self.collate_column(feature, values, name))
         return out
 
     def collate_column(self, feature: Any, values: list, name: str) -> Any:
         """One column of python values: by its feature when known, else by the values' own types."""
+        if isinstance(values, UnfinishedColumn):
+            return self._finish(values)
         if not values:
             return values
         if isinstance(feature, dict) and all(isinstance(v, Mapping) for v in values):
@@ -301,6 +322,20 @@ class Collator:
                 tensors.append(decode_image_value(value, mode=mode, where=f"row {row} of the batch, column {name!r}"))
         return self._stack_or_list(tensors)
 
+    def _finish(self, values: UnfinishedColumn) -> Any:
+        """Stack a column of transformed values and run their batch-level step once, here or (deferred) later."""
+        stacked = self._stack_or_list(list(values))
+        if not isinstance(stacked, torch.Tensor):  # shapes differ: finish each value alone
+            return [values.finish(v) for v in stacked]
+        if self.defer_finish:
+            from .device import Unfinished
+
+            return Unfinished(stacked, values.finish)
+        dtype = getattr(values.finish, "dtype", None)
+        if dtype is None or torch.utils.data.get_worker_info() is None:
+            return values.finish(stacked)
+        return values.finish(stacked, out=_shared_empty(stacked.shape, dtype))
+
     @staticmethod
     def _stack_or_list(tensors: list[torch.Tensor]) -> Any:
         """One stacked tensor when shapes and dtypes agree (in shared memory inside a DataLoader worker, as
@@ -310,9 +345,7 @@ class Collator:
         if torch.utils.data.get_worker_info() is None:
             return torch.stack(tensors)
         first = tensors[0]
-        storage = first._typed_storage()._new_shared(first.numel() * len(tensors), device=first.device)
-        out = first.new(storage).resize_(len(tensors), *first.shape)
-        return torch.stack(tensors, out=out)
+        return torch.stack(tensors, out=_shared_empty((len(tensors), *first.shape), first.dtype))
 
     def _pad(self, rows: list[torch.Tensor]) -> _Padded:
         lengths = torch.tensor([len(r) for r in rows], dtype=torch.int64)
@@ -328,6 +361,13 @@ class Collator:
             elif len(r):
                 out[i, longest - len(r) :] = r
         return _Padded(out, lengths)
+
+
+def _shared_empty(shape: tuple[int, ...] | torch.Size, dtype: torch.dtype) -> torch.Tensor:
+    """An uninitialised CPU tensor in shared memory, which a DataLoader worker hands to the main process without
+    a copy (what ``default_collate`` does for the tensors it stacks)."""
+    storage = torch.UntypedStorage._new_shared(math.prod(shape) * dtype.itemsize)
+    return torch.empty(0, dtype=dtype).set_(storage, 0, tuple(shape))
 
 
 class _Padded:

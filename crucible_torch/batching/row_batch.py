@@ -25,12 +25,14 @@ class RowBatch(Sequence):
         format_type: str | None,
         format_columns: Sequence[str] | None,
         format_batch: Callable[[pa.Table], Any],
+        format_for_collate: Callable[[pa.Table], Any] | None = None,
     ):
         self.table = table
         self.features = features
         self.format_type = format_type
         self.format_columns = format_columns
         self._format_batch = format_batch
+        self._format_for_collate = format_for_collate
         self._columns: dict[str, Any] | None = None
 
     @property
@@ -44,6 +46,14 @@ class RowBatch(Sequence):
         if self._columns is None:
             self._columns = self._format_batch(self.table)
         return self._columns
+
+    def collate_columns(self) -> Any:
+        """The batch formatted for a column-wise collate: as :attr:`columns`, except that value transforms with
+        a batch-level step (normalisation) leave it undone, as ``UnfinishedColumn`` values the collate runs on
+        the stacked batch once."""
+        if self._format_for_collate is None:
+            return self.columns
+        return self._format_for_collate(self.table)
 
     def __len__(self) -> int:
         return self.table.num_rows

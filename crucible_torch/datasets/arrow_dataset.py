@@ -196,10 +196,12 @@ class Dataset(
             elif key.size and not np.issubdtype(key.dtype, np.integer):
                 raise TypeError(f"dataset index must be int, str, slice or collection of int, not {key.dtype}")
             key = key.astype(np.int64, copy=False).reshape(-1)
-        if key.size and (key.max() >= n or key.min() < -n):
-            bad = int(key.max()) if key.max() >= n else int(key.min())
-            raise IndexError(f"Index {bad} out of range for dataset of length {n}.")
-        key = np.where(key < 0, key + n, key)
+        if key.size:
+            lowest, highest = int(key.min()), int(key.max())
+            if highest >= n or lowest < -n:
+                raise IndexError(f"Index {highest if highest >= n else lowest} out of range for dataset of length {n}.")
+            if lowest < 0:
+                key = np.where(key < 0, key + n, key)
         return self._indices[key] if self._indices is not None else key
 
     def _rows_table(self, key: Any) -> pa.Table:
@@ -208,16 +210,19 @@ class Dataset(
             return self._table.slice_rows(positions.start, positions.stop)
         return self._table.gather(positions)
 
-    def _formatter(self, format_type: str | None = None, transform: Any = None) -> Formatter:
-        return make_formatter(format_type, self._info.features, transform, **self._format_kwargs)
+    def _formatter(
+        self, format_type: str | None = None, transform: Any = None, defer_finish: bool = False
+    ) -> Formatter:
+        return make_formatter(format_type, self._info.features, transform, defer_finish, **self._format_kwargs)
 
-    def _format(self, table: pa.Table, kind: str) -> Any:
-        """Format ``table`` as a row, a batch or a column, honouring the format columns (in table order)."""
+    def _format(self, table: pa.Table, kind: str, defer_finish: bool = False) -> Any:
+        """Format ``table`` as a row, a batch or a column, honouring the format columns (in table order);
+        ``defer_finish`` leaves the batch-level steps of value transforms to a collate (``RowBatch``)."""
         columns = self._format_columns
         if columns is not None:
             columns = [c for c in table.column_names if c in columns]
         formatted_table = table.select(columns) if columns is not None else table
-        formatter = self._formatter(self._format_type, self._transform)
+        formatter = self._formatter(self._format_type, self._transform, defer_finish)
         features = self._info.features
         if columns is not None and self._format_type not in (None, "custom") and features is not None:
             formatter.features = Features({c: features[c] for c in columns})
@@ -247,11 +252,11 @@ class Dataset(
             return self._format_rows(self._rows_table(key), "row", [int(key) % max(self.num_rows, 1)])
         return self._format_rows(self._rows_table(key), "batch", key)
 
-    def _format_rows(self, table: pa.Table, kind: str, key: Any) -> Any:
+    def _format_rows(self, table: pa.Table, kind: str, key: Any, defer_finish: bool = False) -> Any:
         """``_format``, a missing-value error naming the dataset's row (``key`` selected the rows) instead of the
         batch's."""
         try:
-            return self._format(table, kind)
+            return self._format(table, kind, defer_finish)
         except MissingValueError as err:
             if isinstance(key, slice):
                 rows = range(*key.indices(self.num_rows))
@@ -268,6 +273,7 @@ class Dataset(
             self._format_type,
             self._format_columns,
             lambda table: self._format_rows(table, "batch", keys),
+            lambda table: self._format_rows(table, "batch", keys, defer_finish=True),
         )
 
     def _single_column(self, name: str) -> Dataset:

@@ -116,30 +116,38 @@ class CustomFormatter(Formatter):
 class ValueTransformFormatter(Formatter):
     """``with_transform({"image": tf, ...})``: applies a per-value transform to each value of the named columns.
 
-    Image columns are decoded straight from their bytes through torchvision (uint8 CHW) before the transform,
-    at reduced JPEG scale when the transform tells its output size; other columns stay as in python format.
+    Image columns are decoded straight from their bytes (uint8 CHW) before the transform, at reduced JPEG scale
+    when the transform tells its output size; other columns stay as in python format. With ``defer_finish``
+    (batches for the Collator), transforms with a batch-level step leave it to the collate.
     """
 
-    def __init__(self, features: Features | None, transforms: Mapping[str, Callable[[Any], Any]]):
+    def __init__(
+        self,
+        features: Features | None,
+        transforms: Mapping[str, Callable[[Any], Any]],
+        defer_finish: bool = False,
+    ):
         super().__init__(features)
         self.transforms = dict(transforms)
+        self.defer_finish = defer_finish
 
     def _python_batch(self, table: pa.Table) -> dict[str, list]:
         from ..transforms.apply import apply_value_transforms
 
-        return apply_value_transforms(table, self.features, self.transforms)
+        return apply_value_transforms(table, self.features, self.transforms, self.defer_finish)
 
 
 def make_formatter(
     format_type: str | None,
     features: Features | None,
     transform: Callable | Mapping[str, Callable] | None = None,
+    defer_finish: bool = False,
     **format_kwargs: Any,
 ) -> Formatter:
-    """The formatter for a dataset's current format state."""
+    """The formatter for a dataset's current format state (``defer_finish``: see :class:`ValueTransformFormatter`)."""
     if format_type == "custom":
         if isinstance(transform, Mapping):
-            return ValueTransformFormatter(features, transform)
+            return ValueTransformFormatter(features, transform, defer_finish)
         return CustomFormatter(features, transform)
     if format_type is None:
         return Formatter(features)

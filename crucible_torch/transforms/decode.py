@@ -1,4 +1,4 @@
-"""Decode encoded images to uint8 CHW tensors: torchvision for JPEG/PNG/WEBP/GIF, PIL for everything else.
+"""Decode encoded images to uint8 CHW tensors: TorchCodec for JPEG/PNG/WEBP/GIF, PIL for everything else.
 
 Every route gives the same contract: EXIF orientation applied, channels converted to ``mode`` ("RGB",
 "L", "RGBA", "LA"; None keeps the native L/LA/RGB/RGBA channels, palette and CMYK become RGB), 16-bit PNG
@@ -7,6 +7,10 @@ images over a pixel limit are refused before any pixel memory is allocated, and 
 needs at most half its size is decoded at reduced scale (:mod:`.reduced`). Failures raise
 :class:`~crucible_torch.errors.ImageDecodeError` naming the row/column (``where``), the sniffed format and
 the decoder's reason.
+
+TorchCodec is PyTorch's codec library (torchvision 0.29 deprecates its own image decoders in its favour): the
+same libjpeg-turbo/libpng/libwebp/giflib decoders, CHW uint8 tensors, no FFmpeg needed for images, and
+nvJPEG batches on CUDA (:func:`decode_jpegs_on_device`).
 """
 
 from __future__ import annotations
@@ -14,27 +18,17 @@ from __future__ import annotations
 import io
 import os
 import re
-import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import torch
 from PIL import Image
-from torchvision import io as tv_io
+from torchcodec import decoders
 
 from crucible_torch.errors import ImageDecodeError
 from crucible_torch.transforms.functional import apply_orientation, check_mode, convert_mode, pil_to_chw
 from crucible_torch.transforms.probe import ImageInfo, decode_error, probe_bytes, read_bytes
 from crucible_torch.transforms.reduced import decode_jpeg_reduced, jpeg_draft_scale
-
-# torchvision 0.29 marks its image codecs deprecated in favour of TorchCodec and warns on every call; the
-# warning is for us, not for our users, so it is silenced for exactly that message and module.
-warnings.filterwarnings(
-    "ignore",
-    message="The image decoding and encoding capabilities of TorchVision are deprecated",
-    category=DeprecationWarning,
-    module=r"torchvision\.io\.image",
-)
 
 MAX_IMAGE_PIXELS = 178_956_970
 """Default pixel limit (width x height) of the decompression-bomb guard: PIL's own hard limit."""
@@ -42,10 +36,15 @@ MAX_IMAGE_PIXELS = 178_956_970
 SizeHint = tuple[int, int] | Callable[[int, int], "tuple[int, int] | None"]
 """The ``(height, width)`` a caller needs at least, or a function of the source size giving it."""
 
-_TORCHVISION_FORMATS = frozenset({"JPEG", "PNG", "WEBP", "GIF"})
+_DECODERS = {
+    "JPEG": decoders.decode_jpeg,
+    "PNG": decoders.decode_png,
+    "WEBP": decoders.decode_webp,
+    "GIF": decoders.decode_gif,
+}
+_EXIF_IN_DECODER = frozenset({"JPEG", "PNG", "WEBP"})  # TorchCodec applies their EXIF orientation itself
 _GREY_MODES = frozenset({"L", "LA", "I;16"})  # PNG colour types read as grey
-_Mode = tv_io.ImageReadMode
-_TORCHVISION_LOCATION = re.compile(r"^\w+, \S+:\d+, ")  # "decode_jpeg, /path/decode_jpeg.cpp:171, ..."
+_CODEC_LOCATION = re.compile(r"^(\w+, )?\S+\.(cpp|h):\d+,? ")  # "decode_jpeg, /path/ImageDecoder.cpp:171, ..."
 
 
 def decode_image(
@@ -79,8 +78,8 @@ def decode_image(
     try:
         if scale > 1:
             return decode_jpeg_reduced(raw, scale, mode)
-        if info.format in _TORCHVISION_FORMATS and not info.animated:
-            return _decode_torchvision(raw, info, mode)
+        if info.format in _DECODERS and not info.animated:
+            return _decode_torchcodec(raw, info, mode)
     except MemoryError:
         raise
     except Exception as e:  # a decoder's failure on untrusted bytes: retry with PIL, report the first reason
@@ -122,40 +121,53 @@ def decode_image_value(
     return decode_image(value, mode=mode, max_size_hint=max_size_hint, where=where, max_pixels=max_pixels)
 
 
-def _read_mode(info: ImageInfo, mode: str | None) -> tv_io.ImageReadMode:
-    """The torchvision read mode closest to ``mode``; :func:`convert_mode` finishes what it cannot do.
+def _read_mode(info: ImageInfo, mode: str | None) -> str:
+    """The TorchCodec read mode closest to ``mode``; :func:`convert_mode` finishes what it cannot do.
 
     Grey from a colour PNG/WEBP/GIF is read as RGB so that the luma is PIL's; JPEG grey is its Y plane.
     """
     if mode is None:
         if info.mode in ("P", "PA", "CMYK"):
-            return _Mode.RGB
+            return "RGB"
         if info.format == "WEBP":  # UNCHANGED drops a WEBP's alpha
-            return _Mode.RGB_ALPHA if info.mode == "RGBA" else _Mode.RGB
-        return _Mode.UNCHANGED
+            return "RGB_ALPHA" if info.mode == "RGBA" else "RGB"
+        return "UNCHANGED"
     grey = mode.startswith("L")
-    # Alpha is only read from sources that have it: torchvision 0.29 returns scrambled pixels for
-    # RGB_ALPHA/GRAY_ALPHA on a palette PNG without transparency.
+    # Alpha is only read from sources that have it: a palette PNG without transparency read as RGB_ALPHA gets
+    # scrambled pixels from some decoders.
     alpha = mode.endswith("A") and info.mode.endswith("A")
     if grey and (info.format == "JPEG" or info.mode in _GREY_MODES):
-        return _Mode.GRAY_ALPHA if alpha else _Mode.GRAY
-    return _Mode.RGB_ALPHA if alpha else _Mode.RGB
+        return "GRAY_ALPHA" if alpha else "GRAY"
+    return "RGB_ALPHA" if alpha else "RGB"
 
 
-def _decode_torchvision(raw: bytes, info: ImageInfo, mode: str | None) -> torch.Tensor:
+def _decode_torchcodec(raw: bytes, info: ImageInfo, mode: str | None) -> torch.Tensor:
     encoded = torch.frombuffer(bytearray(raw), dtype=torch.uint8)
-    exif_in_decoder = info.format in ("JPEG", "PNG")
-    image = tv_io.decode_image(encoded, mode=_read_mode(info, mode), apply_exif_orientation=exif_in_decoder)
+    image = _DECODERS[info.format](encoded, mode=_read_mode(info, mode), output_dtype="auto")
     if image.ndim == 4:  # GIF frames
         image = image[0]
-    if image.dtype != torch.uint8:  # 16-bit PNG
+    if image.dtype != torch.uint8:  # 16-bit PNG: keep the top byte, as PIL does
         image = (image.to(torch.int32) >> 8).to(torch.uint8)
-    if not exif_in_decoder and info.orientation != 1:
+    if info.format not in _EXIF_IN_DECODER and info.orientation != 1:
         image = apply_orientation(image, info.orientation)
     return convert_mode(image, mode)
 
 
+def decode_jpegs_on_device(
+    values: Sequence[bytes], device: str | torch.device, *, mode: str = "RGB"
+) -> list[torch.Tensor]:
+    """Decode a batch of JPEG bytes on ``device`` in one call (nvJPEG on CUDA), EXIF orientation applied.
+
+    For consumers that decode on the GPU instead of in DataLoader workers. ``mode`` is "RGB" or "L"; the
+    pixel limit and the other formats are the CPU path's (:func:`decode_image`).
+    """
+    if mode not in ("RGB", "L"):
+        raise ValueError(f"device decoding reads mode 'RGB' or 'L', not {mode!r}")
+    tensors = [torch.frombuffer(bytearray(v), dtype=torch.uint8) for v in values]
+    return decoders.decode_jpeg(tensors, mode="RGB" if mode == "RGB" else "GRAY", device=device)
+
+
 def _reason(error: Exception) -> str:
-    """The first line of a decoder's message, without torchvision's C++ source location."""
+    """The first line of a decoder's message, without the C++ source location."""
     text = str(error).strip()
-    return _TORCHVISION_LOCATION.sub("", text.splitlines()[0]) if text else type(error).__name__
+    return _CODEC_LOCATION.sub("", text.splitlines()[0]) if text else type(error).__name__

@@ -1,4 +1,5 @@
-"""Functional image kernels: channel modes, EXIF orientation, PIL -> tensor, the cookbook's VLM resize.
+"""Functional image kernels: channel modes, EXIF orientation, PIL -> tensor, the cookbook's VLM resize, and the
+uint8 -> normalised float step that runs once per batch.
 
 Stateless functions on uint8 CHW tensors or PIL images, kept apart from the decode routing and the preset
 classes that call them (the torchvision ``transforms.v2`` split between ``functional`` and transforms).
@@ -6,6 +7,8 @@ Grey conversions use PIL's integer ITU-R 601-2 luma so tensors match ``PIL.Image
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 import numpy as np
 import torch
@@ -106,3 +109,49 @@ def resize_longer_side(image: Image.Image, max_size: int) -> Image.Image:
     if (height, width) == (image.height, image.width):
         return image
     return image.resize((width, height), Image.Resampling.LANCZOS)
+
+
+class BatchNormalize:
+    """uint8 images (``[C, H, W]`` or ``[N, C, H, W]``, on any device) to float32 ``(x / 255 - mean) / std``.
+
+    One pass per step over ``out`` and no temporary: the uint8 values are converted into ``out`` (allocated
+    when not given), then shifted by ``255 * mean`` and scaled by ``1 / (255 * std)`` in place. Run on a whole
+    batch, into a reused buffer or on the GPU, it replaces one float allocation and one normalisation per image
+    (the allocation alone costs ~1 ms per 224x224 image in page faults on a fresh buffer). Picklable and tiny,
+    so it can travel with a batch from a DataLoader worker to the consumer.
+    """
+
+    dtype = torch.float32
+    """What it returns (so a consumer can hand it a reusable ``out`` buffer)."""
+
+    def __init__(self, mean: Sequence[float], std: Sequence[float]) -> None:
+        if len(mean) != len(std):
+            raise ValueError(f"mean and std must have one value per channel, got {len(mean)} and {len(std)}")
+        self.mean, self.std = tuple(float(m) for m in mean), tuple(float(s) for s in std)
+        self._constants: dict[torch.device, tuple[torch.Tensor, torch.Tensor]] = {}
+
+    def _on(self, device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
+        if device not in self._constants:
+            shift = torch.tensor([255.0 * m for m in self.mean], device=device).view(-1, 1, 1)
+            scale = torch.tensor([1.0 / (255.0 * s) for s in self.std], device=device).view(-1, 1, 1)
+            self._constants[device] = (shift, scale)
+        return self._constants[device]
+
+    def __call__(self, images: torch.Tensor, out: torch.Tensor | None = None) -> torch.Tensor:
+        if images.dtype != torch.uint8:
+            raise TypeError(f"BatchNormalize takes uint8 images, got {images.dtype}")
+        if images.shape[-3] != len(self.mean):
+            raise ValueError(f"images have {images.shape[-3]} channels; mean/std describe {len(self.mean)}")
+        if out is None:
+            out = torch.empty(images.shape, dtype=torch.float32, device=images.device)
+        shift, scale = self._on(out.device)
+        return out.copy_(images).sub_(shift).mul_(scale)
+
+    def __getstate__(self) -> dict[str, tuple[float, ...]]:
+        return {"mean": self.mean, "std": self.std}
+
+    def __setstate__(self, state: dict[str, tuple[float, ...]]) -> None:
+        self.__init__(state["mean"], state["std"])
+
+    def __repr__(self) -> str:
+        return f"BatchNormalize(mean={self.mean}, std={self.std})"

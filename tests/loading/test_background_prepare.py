@@ -5,8 +5,10 @@ from __future__ import annotations
 import pickle
 import subprocess
 import sys
+import time
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
@@ -163,3 +165,40 @@ def test_map_started_at_once_after_a_cold_load_equals_the_in_memory_map(tmp_path
     ds = ct.load_dataset("parquet", data_files=str(tmp_path / "train.parquet"), split="train")
     mapped = ds.map(fn, **kwargs)
     assert mapped.to_list() == ct.Dataset.from_list(data).map(fn, **kwargs).to_list()
+
+
+@pytest.mark.parametrize("chunk_bytes", [1, 1 << 30], ids=["a chunk per unit", "units held for one chunk"])
+def test_rows_come_from_the_temp_file_memory_or_the_source_and_equal_the_file(tmp_path, monkeypatch, chunk_bytes):
+    """A conversion stopped inside unit 6 (its reader blocks): rows behind the writer come from the temp file
+    (or from memory while units wait to be coalesced), rows far ahead from the source; all equal the file."""
+    import threading
+
+    from crucible_torch.datasets import preparing
+
+    monkeypatch.setattr(preparing, "PREPARED_CHUNK_BYTES", chunk_bytes)
+    table = pa.table({"id": list(range(1000)), "text": [f"r{i}" * (i % 9) for i in range(1000)]})
+    reached, resume = threading.Event(), threading.Event()
+
+    def read(unit: int) -> pa.Table:
+        if unit == 6:
+            reached.set()
+            assert resume.wait(60)
+        return table.slice(unit * 100, 100)
+
+    conversion = preparing.Conversion(
+        tmp_path / "t.arrow", table.schema, preparing.SourceUnits(range(0, 1001, 100), read)
+    )
+    assert reached.wait(60)
+    deadline = time.monotonic() + 60
+    while conversion._next_unit < 6 or (chunk_bytes == 1 and conversion._chunks[-1][0] < 600):
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    preparing_table = preparing.PreparingTable(conversion)
+    for start, stop in [(0, 150), (250, 260), (90, 510), (880, 1000), (999, 1000)]:
+        assert preparing_table.slice_rows(start, stop).to_pylist() == table.slice(start, stop - start).to_pylist()
+    picks = np.array([5, 950, 120, 999, 101])
+    assert preparing_table.gather(picks).to_pylist() == table.take(picks).to_pylist()
+    assert not (tmp_path / "t.arrow").exists()
+    resume.set()
+    conversion.wait()
+    assert pa.ipc.open_stream(pa.memory_map(str(tmp_path / "t.arrow"))).read_all().equals(table)

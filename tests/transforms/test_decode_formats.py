@@ -15,10 +15,7 @@ from synthetic_images import encode, natural_image
 from crucible_torch.errors import ImageDecodeError
 from crucible_torch.transforms import decode_image, decode_image_value, probe_image, sniff_format
 
-# torchvision 0.29 warns on every codec call that its codecs are deprecated; the library silences that, but
-# pytest re-enables DeprecationWarnings inside each test.
 pytestmark = [
-    pytest.mark.filterwarnings("ignore:The image decoding and encoding capabilities"),
     pytest.mark.filterwarnings("ignore:Palette images with Transparency"),  # from PIL, building references
 ]
 
@@ -238,3 +235,16 @@ def test_pixel_limit_is_adjustable(photo):
 def test_invalid_mode_lists_valid_ones(photo):
     with pytest.raises(ValueError, match="'CMYK'.*RGB, L, RGBA, LA"):
         decode_image(encode(photo, "PNG"), mode="CMYK")
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device (nvJPEG)")
+def test_jpeg_batch_decoded_on_the_gpu_matches_the_cpu(photo):
+    from crucible_torch.transforms.decode import decode_jpegs_on_device
+
+    blobs = [encode(photo, "JPEG", quality=q) for q in (70, 90)]
+    on_gpu = decode_jpegs_on_device(blobs, "cuda")
+    for blob, image in zip(blobs, on_gpu):
+        assert image.device.type == "cuda"
+        expected = decode_image(blob, mode="RGB")
+        assert image.shape == expected.shape
+        assert (image.cpu().int() - expected.int()).abs().float().mean() < 2.0  # nvJPEG's IDCT differs slightly

@@ -14,8 +14,6 @@ from torchvision.transforms.v2 import functional as F
 from crucible_torch.transforms import decode_image
 from crucible_torch.transforms.reduced import jpeg_draft_scale
 
-pytestmark = pytest.mark.filterwarnings("ignore:The image decoding and encoding capabilities")
-
 
 def resized(image: torch.Tensor) -> torch.Tensor:
     return F.resize(image, [224, 224], antialias=True).int()

@@ -19,8 +19,6 @@ from crucible_torch.runtime.distributed import get_worker_info
 from crucible_torch.transforms import classification, decode_image, vlm
 from crucible_torch.transforms.reduced import jpeg_draft_scale
 
-pytestmark = pytest.mark.filterwarnings("ignore:The image decoding and encoding capabilities")
-
 
 def cookbook_vlm(image: Image.Image, max_size: int, flip: bool) -> Image.Image:
     """tinker-cookbook's resize_image + hflip + the renderer's RGB conversion, written out independently."""
@@ -231,3 +229,30 @@ def test_fused_normalisation_matches_torchvision_to_dtype_and_normalize() -> Non
     reference = v2.Normalize(mean, std)(v2.ToDtype(torch.float32, scale=True)(cropped))
     assert ours.dtype == torch.float32 and ours.shape == (3, 96, 96)
     torch.testing.assert_close(ours, reference, atol=1e-5, rtol=1e-5)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.integers(1, 5),
+    st.integers(1, 9),
+    st.integers(1, 9),
+    st.lists(st.floats(0.0, 1.0), min_size=3, max_size=3),
+    st.lists(st.floats(0.05, 2.0), min_size=3, max_size=3),
+    st.integers(0, 2**32 - 1),
+)
+def test_batch_normalisation_equals_per_image_normalisation(n, h, w, mean, std, seed) -> None:
+    """One pass over a stacked uint8 batch (into a reused buffer) gives each image's own normalisation, which
+    is torchvision's ``ToDtype(scale=True)`` + ``Normalize`` within float rounding."""
+    from torchvision.transforms import v2
+
+    from crucible_torch.transforms.functional import BatchNormalize
+
+    images = torch.from_numpy(np.random.default_rng(seed).integers(0, 256, size=(n, 3, h, w), dtype=np.uint8))
+    finish = BatchNormalize(mean, std)
+    buffer = torch.full((n, 3, h, w), float("nan"))
+    batch = finish(images, out=buffer)
+    assert batch.data_ptr() == buffer.data_ptr()
+    for image, normalised in zip(images, batch):
+        assert torch.equal(finish(image), normalised)
+        reference = v2.Normalize(mean, std)(v2.ToDtype(torch.float32, scale=True)(image))
+        torch.testing.assert_close(normalised, reference, atol=1e-5, rtol=1e-5)
