@@ -35,7 +35,7 @@ test-all: $(STAMP)
 	$(BIN)/python -m pytest -q -p no:cacheprovider -m 'not compat'
 
 bench: $(STAMP)
-	$(BIN)/python -m benchmarks.run_all
+	$(BIN)/python -m benchmarks.run_all --write-readme
 
 lint: $(STAMP)
 	$(BIN)/lint-imports

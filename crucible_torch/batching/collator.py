@@ -16,6 +16,7 @@ and the consumer finishes it on its device.
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -26,7 +27,6 @@ import torch
 from ..errors import MissingValueError
 from ..features import Audio, ClassLabel, Features, Image, LargeList, List, Value, is_pil_image
 from ..features.json_paths import decode_json_columns, json_paths_of
-from ..transforms.apply import UnfinishedColumn
 from .missing import fill_missing, first_missing_row
 
 _INT_TYPES = {"int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64"}
@@ -208,13 +208,13 @@ class Collator:
         out: dict[str, Any] = {}
         for name, values in batch.items():
             feature = self.features.get(name) if self.features is not None else None
-            values = values if isinstance(values, UnfinishedColumn) else list(values)
+            values = values if _unfinished(values) else list(values)
             self._put(out, name, self.collate_column(feature, values, name))
         return out
 
     def collate_column(self, feature: Any, values: list, name: str) -> Any:
         """One column of python values: by its feature when known, else by the values' own types."""
-        if isinstance(values, UnfinishedColumn):
+        if _unfinished(values):
             return self._finish(values)
         if not values:
             return values
@@ -322,7 +322,7 @@ class Collator:
                 tensors.append(decode_image_value(value, mode=mode, where=f"row {row} of the batch, column {name!r}"))
         return self._stack_or_list(tensors)
 
-    def _finish(self, values: UnfinishedColumn) -> Any:
+    def _finish(self, values: Any) -> Any:
         """Stack a column of transformed values and run their batch-level step once, here or (deferred) later."""
         stacked = self._stack_or_list(list(values))
         if not isinstance(stacked, torch.Tensor):  # shapes differ: finish each value alone
@@ -361,6 +361,13 @@ class Collator:
             elif len(r):
                 out[i, longest - len(r) :] = r
         return _Padded(out, lengths)
+
+
+def _unfinished(values: Any) -> bool:
+    """Whether ``values`` is a transforms ``UnfinishedColumn`` (only value transforms make one, so until their
+    module is imported there is none, and importing it here would load torchvision for every collate)."""
+    apply = sys.modules.get("crucible_torch.transforms.apply")
+    return apply is not None and isinstance(values, apply.UnfinishedColumn)
 
 
 def _shared_empty(shape: tuple[int, ...] | torch.Size, dtype: torch.dtype) -> torch.Tensor:

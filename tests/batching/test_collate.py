@@ -170,3 +170,20 @@ def test_batch_transform_keeps_datasets_semantics() -> None:
     data.set_transform(lambda batch: {"a2": [v * 2 for v in batch["a"]]}, columns=["a"], output_all_columns=True)
     assert data[0] == {"a2": 2, "b": "x"}
     assert data[0:2] == {"a2": [2, 4], "b": ["x", "y"]}
+
+
+def test_text_loading_and_collating_import_no_image_codecs(tmp_path) -> None:
+    """torchvision (and the torch._dynamo it pulls in) and TorchCodec cost seconds to import; a text dataset
+    never needs them."""
+    import subprocess
+    import sys
+
+    script = (
+        "import sys, torch, crucible_torch as ct\n"
+        f"ct.Dataset.from_dict({{'a': [1, 2], 't': ['x', 'y']}}).save_to_disk({str(tmp_path / 'd')!r})\n"
+        f"ds = ct.load_from_disk({str(tmp_path / 'd')!r})\n"
+        "batch = ds.collate_fn(ds.__getitems__([0, 1]))\n"
+        "print(sorted(m for m in ('torchvision', 'torchcodec') if m in sys.modules))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=300)
+    assert out.stdout.strip() == "[]"
