@@ -6,12 +6,12 @@ Ray figure is the one that scales; see the README's "Preprocessing on a Ray clus
 
 Measured: rows/s of one ``map(tokenize, batched=True)`` (batch 1000) with ``load_from_cache_file=False``, from
 the call until the result's last row is read back; ``tokenize`` maps each whitespace word of ``text_a`` to
-``crc32(word) % 50000``. Every run is a fresh process on the prepared split (untimed), so nothing of the map is
-cached. The Ray engine starts its local cluster (``ray.init(num_cpus=2)``) before the clock starts (timed
-apart as ``cluster_start_s``: an existing cluster is the use case); its timed map includes the start of the
-Ray worker processes and their imports, as a first job on a cluster does. ``warm_s`` is a second identical
-map in the same process (worker processes already up, forks already cheap). ``checksum`` (sum of all token
-ids) shows both engines computed the same result.
+``crc32(word) % 50000``. Every run is a fresh process with empty caches that prepares the split first
+(untimed), so nothing of the map is cached. The Ray engine starts its local cluster (``ray.init(num_cpus=2)``)
+before the clock starts (timed apart as ``cluster_start_s``: an existing cluster is the use case); its timed
+map includes the start of the Ray worker processes and their imports, as a first job on a cluster does.
+``warm_s`` is a second identical map in the same process (worker processes already up, forks already cheap).
+``checksum`` (sum of all token ids) shows both engines computed the same result.
 """
 
 from __future__ import annotations
@@ -20,8 +20,7 @@ import time
 import zlib
 
 from . import data
-from .harness import Context, Row, cache_env, measure, run_child
-from .prepared import prepare
+from .harness import Context, Row, cold_engines, measure
 
 NAME = "ray_map"
 FULL_ROWS, QUICK_ROWS = 1_000_000, 20_000
@@ -47,12 +46,8 @@ def run(ctx: Context) -> list[Row]:
         print(f"{NAME}: skipped: ray is not installed (pip install 'crucible-torch[ray]')", flush=True)
         return []
     parquet = data.text_parquet(ctx.size(FULL_ROWS, QUICK_ROWS), ctx.data_dir)
-    root = prepare(ctx, parquet, engines=("crucible",))
-
-    def engine(name: str):
-        return lambda i: run_child(__name__, name, {"parquet": str(parquet)}, env=cache_env(root))
-
-    rows = measure(ctx, NAME, "rows/s", {"num_proc": engine("num_proc"), "ray": engine("ray")})
+    engines = cold_engines(ctx, __name__, ("num_proc", "ray"), lambda name, i: {"parquet": str(parquet)})
+    rows = measure(ctx, NAME, "rows/s", engines)
     local, remote = rows
     sums = {r.extra_median("checksum") for r in rows}
     remote.note = (
@@ -80,21 +75,27 @@ def _timed(map_once) -> tuple[float, int, float]:
     return elapsed, checksum, time.perf_counter() - t1
 
 
-def num_proc(parquet: str) -> dict:
+def _prepared(parquet: str):
+    """The split, converted into the run's empty cache before any clock starts."""
     from crucible_torch import load_dataset
 
     ds = load_dataset("parquet", data_files=parquet, split="train")
+    assert ds.data.num_rows == len(ds)
+    return ds
+
+
+def num_proc(parquet: str, scratch: str) -> dict:
+    ds = _prepared(parquet)
     elapsed, checksum, warm = _timed(lambda: ds.map(tokenize, batched=True, num_proc=CPUS, load_from_cache_file=False))
     return {"value": len(ds) / elapsed, "seconds": elapsed, "checksum": checksum, "warm_s": warm}
 
 
-def ray(parquet: str) -> dict:
+def ray(parquet: str, scratch: str) -> dict:
     import logging
 
     import ray as ray_module
     import ray.data
 
-    from crucible_torch import load_dataset
     from crucible_torch.ray import map as ray_map
 
     t0 = time.perf_counter()
@@ -103,7 +104,7 @@ def ray(parquet: str) -> dict:
     )
     ray.data.DataContext.get_current().enable_progress_bars = False
     started = time.perf_counter() - t0
-    ds = load_dataset("parquet", data_files=parquet, split="train")
+    ds = _prepared(parquet)
     try:
         elapsed, checksum, warm = _timed(lambda: ray_map(ds, tokenize, load_from_cache_file=False))
     finally:

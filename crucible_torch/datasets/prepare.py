@@ -188,7 +188,7 @@ def _parquet_units(
         return table.cast(schema)
 
     offsets = np.cumsum([0] + [unit.num_rows or 0 for _, unit in pieces], dtype=np.int64)
-    return schema, SourceUnits(offsets, read)
+    return schema, SourceUnits(offsets, read, [unit.num_bytes for _, unit in pieces])
 
 
 def _counted(tables: Iterator[pa.Table], bar: Any) -> Iterator[pa.Table]:

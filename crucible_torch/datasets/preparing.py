@@ -21,7 +21,7 @@ import os
 import threading
 import weakref
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -32,20 +32,24 @@ from ..arrow.files import INCOMPLETE_SUFFIX, ArrowWriter, memory_map_table
 from ..arrow.table import ArrowTable, TableRecipe, gather
 from ..hub.atomic import discard_stale_temps
 from ..hub.lock import FileLock
-from ..runtime.prefetch import prefetched
+from ..runtime.prefetch import mapped_ahead
 
 _RUNNING: weakref.WeakSet[Conversion] = weakref.WeakSet()
+_READERS = 2
+"""Units decoded at once by the conversion (Arrow decodes without the GIL; one row group alone keeps ~1.3 of
+two cores busy)."""
 _AHEAD_UNITS = 2
-"""Rows within this many units of the writer are waited for; rows further ahead are read from the source."""
+"""Rows in the unit a reading thread decodes, or in the next, are waited for; others are read from the source."""
 _CACHED_UNITS = 2
 """Units read from the source that are kept for the next request (a sequential reader asks for each many times)."""
 _MAX_GATHER_UNITS = 4
-"""A gather touching more units than this waits until the writer has had them all, rather than reading them
-from the source."""
-PREPARED_CHUNK_BYTES = 1 << 30
-"""Record batches of a prepared file are coalesced up to this size: a split of up to 1 GiB is one chunk, which
-makes a random 256-row gather one ``take`` (0.08 ms vs 0.75 ms over 24 row-group chunks, CPU time here); any
-string column of a chunk stays far below Arrow's 2 GiB offset limit. Preparing holds one chunk in memory."""
+"""A gather touching more units than this waits for the file rather than reading them from the source."""
+PREPARED_CHUNK_BYTES = 128 << 20
+"""Units (row groups) are joined into record batches of about this size by the reading threads: a random 256-row
+gather costs one ``take`` per chunk it touches (CPU time per batch on the 500 MB benchmark split: 0.08 ms in 1
+chunk, 0.22 ms in 2, 0.75 ms in 24 row-group chunks), while the copy that joins them needs fresh memory, which a
+virtual machine pays for in page faults (~2.5 ms per MB on the benchmark machine): bounded chunks keep it small
+and recycled."""
 
 
 def wait_for_all() -> None:
@@ -60,11 +64,18 @@ if hasattr(os, "register_at_fork"):
 
 class SourceUnits:
     """The split's rows as independently readable pieces: ``offsets[i]`` is the first row of unit ``i``
-    (``offsets[-1]`` the row count) and ``read(i)`` its rows, already in the prepared file's schema."""
+    (``offsets[-1]`` the row count), ``read(i)`` its rows, already in the prepared file's schema, and
+    ``sizes[i]`` (optional) an estimate of their bytes, by which the conversion groups units into chunks."""
 
-    def __init__(self, offsets: np.ndarray, read: Callable[[int], pa.Table]):
+    def __init__(
+        self,
+        offsets: Sequence[int] | np.ndarray,
+        read: Callable[[int], pa.Table],
+        sizes: Sequence[int | None] | None = None,
+    ):
         self.offsets = np.asarray(offsets, dtype=np.int64)
         self.read = read
+        self.sizes = list(sizes) if sizes is not None else [None] * len(self)
         self._cache: OrderedDict[int, pa.Table] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -117,9 +128,35 @@ class SourceUnits:
         units = self._span(start, stop)
         return self._assemble(units, [self.cached_read(u) for u in units], start, stop)
 
-    def tables(self) -> Iterator[pa.Table]:
-        """Every unit in order, read one step ahead in a background thread (the conversion's input)."""
-        return prefetched(self.read(u) for u in range(len(self)))
+    def groups(self, target_bytes: int) -> list[range]:
+        """Consecutive units of about ``target_bytes`` together (a unit of unknown size stands alone)."""
+        out: list[range] = []
+        first, total = 0, 0
+        for unit, size in enumerate(self.sizes):
+            if unit > first and (size is None or self.sizes[first] is None or total + size > target_bytes):
+                out.append(range(first, unit))
+                first, total = unit, 0
+            total += size or 0
+        if len(self) > first:
+            out.append(range(first, len(self)))
+        return out
+
+    def _read_group(self, group: range, on_unit: Callable[[int, pa.Table | None], None]) -> tuple[range, pa.Table]:
+        parts = []
+        for unit in group:
+            on_unit(unit, None)
+            parts.append(self.read(unit))
+            on_unit(unit, parts[-1])
+        table = pa.concat_tables(parts) if len(parts) > 1 else parts[0]
+        return group, table.combine_chunks()
+
+    def tables(
+        self, target_bytes: int, on_unit: Callable[[int, pa.Table | None], None]
+    ) -> Iterator[tuple[range, pa.Table]]:
+        """Every group of units in order, as one chunk each, read by two background threads at once (the
+        conversion's input: the copy that joins a group's units runs there, in parallel). ``on_unit(u, None)``
+        is called when unit ``u`` starts decoding, ``on_unit(u, table)`` when it is decoded."""
+        return mapped_ahead(lambda group: self._read_group(group, on_unit), self.groups(target_bytes), workers=_READERS)
 
 
 class Conversion:
@@ -148,8 +185,8 @@ class Conversion:
         self._on_rows, self._on_end = on_rows, on_end
         self._table: pa.Table | None = None
         self._chunks: list[tuple[int, int, int]] = []  # (rows so far, byte start, byte end) in the temp file
-        self._held: dict[int, pa.Table] = {}  # units handed to the writer and not yet in the temp file
-        self._next_unit = 0  # the unit the writer gets next
+        self._held: dict[int, pa.Table] = {}  # units read and not yet in the temp file
+        self._decoding: set[int] = set()  # units a reading thread is decoding now
         self._temp: Path | None = None
         self._map: pa.Buffer | None = None
         self._writing = lock_held  # this process writes the file (else another one does, until it fails)
@@ -181,7 +218,7 @@ class Conversion:
                     self._progress.notify_all()
             if self._lock is not None and self._lock.exclusive:
                 discard_stale_temps(self.path, INCOMPLETE_SUFFIX)
-            self._write(self.units.tables())
+            self._write(self.units.tables(PREPARED_CHUNK_BYTES, self._decoded))
         except BaseException as error:  # noqa: BLE001 - kept and raised in the thread that reads the rows
             self._error = error
         finally:
@@ -194,24 +231,32 @@ class Conversion:
             if self._on_end is not None:
                 self._on_end()
 
-    def _write(self, tables: Iterable[pa.Table]) -> None:
-        # The row count is checked before the file is published, so a source that changed while it was read
-        # leaves nothing in the cache to be served next time.
-        # Few large chunks make the gathers of a shuffled epoch cheap (one ``take`` per chunk a batch touches); the
-        # units waiting in the writer to be coalesced are served to readers from memory meanwhile (``_held``).
+    def _decoded(self, unit: int, table: pa.Table | None) -> None:
+        """A reading thread starts (``table`` None) or finishes decoding ``unit``: readers of its rows wait for it
+        rather than decode it again, and then take it from memory."""
+        with self._progress:
+            if table is None:
+                self._decoding.add(unit)
+            else:
+                self._decoding.discard(unit)
+                self._held[unit] = table
+                self._progress.notify_all()
+
+    def _write(self, groups: Iterable[tuple[range, pa.Table]]) -> None:
+        # Each group of units is one record batch of the file: few large chunks make the gathers of a shuffled
+        # epoch cheap (one ``take`` per chunk a batch touches). Units are served to readers from memory until
+        # they are in the temp file. The row count is checked before the file is published, so a source that
+        # changed while it was read leaves nothing in the cache to be served next time.
         with ArrowWriter(
-            self.path,
-            self.schema,
-            batch_bytes=PREPARED_CHUNK_BYTES,
-            on_chunk=self._chunk_written,
-            expected_rows=self.num_rows,
+            self.path, self.schema, batch_bytes=1, on_chunk=self._chunk_written, expected_rows=self.num_rows
         ) as writer:
             self._temp = writer.temp_path
-            for unit, table in enumerate(tables):
-                with self._progress:
-                    self._held[unit] = table
-                    self._next_unit = unit + 1
-                    self._progress.notify_all()
+            for group, table in groups:
+                first_row = int(self.units.offsets[group.start])
+                with self._progress:  # the joined copy replaces the units (their memory is freed)
+                    for unit in group:
+                        start, stop = int(self.units.offsets[unit]), int(self.units.offsets[unit + 1])
+                        self._held[unit] = table.slice(start - first_row, stop - start)
                 writer.write_table(table)
                 if self._on_rows is not None:
                     self._on_rows(table.num_rows)
@@ -258,7 +303,7 @@ class Conversion:
                 chunks = list(self._chunks)
                 if chunks and chunks[-1][0] >= stop:
                     break
-                if not self._writing or self.units.unit_of(stop - 1) >= self._next_unit + _AHEAD_UNITS:
+                if not self._writing or not self._coming(self.units.unit_of(stop - 1)):
                     chunks = None
                     break
                 self._progress.wait()
@@ -271,21 +316,20 @@ class Conversion:
             return self.table.slice(start, stop - start)
         return table
 
+    def _coming(self, unit: int) -> bool:
+        """Whether a reading thread is decoding ``unit`` or will within ``_AHEAD_UNITS`` units (call locked)."""
+        return any(0 <= unit - decoding < _AHEAD_UNITS for decoding in self._decoding)
+
     def take(self, indices: np.ndarray) -> pa.Table | None:
-        """Rows ``indices`` in that order, without the finished file: at once when they lie in a few units, else
-        as soon as the writer has had every unit they are in (each is then in memory or in the temp file). None
-        when the file is needed (it is complete, or another process writes it)."""
+        """Rows ``indices`` in that order when they lie in a few units (read from wherever each is); None when
+        the file is needed: the rows are spread over more units, or the file is complete."""
         if self._done.is_set():
             return None
         offsets = self.units.offsets
         unit_of_row = np.searchsorted(offsets, indices, side="right") - 1
         units, position = np.unique(unit_of_row, return_inverse=True)
         if len(units) > _MAX_GATHER_UNITS:
-            with self._progress:
-                while self._writing and not self._done.is_set() and self._next_unit <= units[-1]:
-                    self._progress.wait()
-                if not self._writing or self._done.is_set():
-                    return None
+            return None
         parts = [self.rows(int(offsets[u]), int(offsets[u + 1])) for u in units]
         table = pa.concat_tables(parts) if len(parts) > 1 else parts[0]
         unit_starts = np.concatenate([[0], np.cumsum(offsets[units + 1] - offsets[units])[:-1]]).astype(np.int64)

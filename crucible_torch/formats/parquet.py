@@ -88,12 +88,14 @@ class ParquetReader(Reader):
         self._filter = pq.filters_to_expression(filters) if isinstance(filters, list) else filters
 
     def units(self, source: SourceLike) -> list[ReadUnit]:
-        """One unit per row group, with its row count from the footer (an upper bound when filtering)."""
+        """One unit per row group, with its row count (an upper bound when filtering) and uncompressed size from
+        the footer."""
         with _OpenParquet(as_source(source)) as parquet:
             metadata = parquet.metadata
+            groups = [metadata.row_group(i) for i in range(metadata.num_row_groups)]
             return [
-                ReadUnit("row_groups", i, i + 1, metadata.row_group(i).num_rows, exact=self._filter is None)
-                for i in range(metadata.num_row_groups)
+                ReadUnit("row_groups", i, i + 1, g.num_rows, exact=self._filter is None, num_bytes=g.total_byte_size)
+                for i, g in enumerate(groups)
             ]
 
     def read_schema(self, source: SourceLike) -> pa.Schema:

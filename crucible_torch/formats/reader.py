@@ -11,7 +11,7 @@ import copy
 import os
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal
 
 import pyarrow as pa
@@ -30,7 +30,8 @@ class ReadUnit:
 
     ``kind`` says what ``[start, end)`` counts: ``"row_groups"`` (parquet row-group indices), ``"bytes"``
     (a JSONL byte range; the unit owns every line that *starts* inside it) or ``"file"`` (the whole file;
-    start/end unused). ``num_rows`` is exact when ``exact`` (from metadata), else an estimate or None.
+    start/end unused). ``num_rows`` is exact when ``exact`` (from metadata), else an estimate or None;
+    ``num_bytes`` is the uncompressed size the metadata gives, if any (an estimate of the decoded size).
     """
 
     kind: UnitKind
@@ -38,6 +39,7 @@ class ReadUnit:
     end: int | None = None
     num_rows: int | None = None
     exact: bool = False
+    num_bytes: int | None = field(default=None, compare=False)
 
 
 WHOLE_FILE = ReadUnit("file")

@@ -7,12 +7,15 @@ closing the consumer's generator stops the thread at its next step.
 
 from __future__ import annotations
 
+import itertools
 import queue
 import threading
-from collections.abc import Iterable, Iterator
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
 from typing import TypeVar
 
 T = TypeVar("T")
+R = TypeVar("R")
 _DONE = object()
 
 
@@ -53,3 +56,49 @@ def prefetched(items: Iterable[T], depth: int = 2) -> Iterator[T]:
             yield item
     finally:
         stop.set()
+
+
+def mapped_ahead(function: Callable[[T], R], items: Iterable[T], workers: int = 2) -> Iterator[R]:
+    """``map(function, items)`` in order, computed by ``workers`` daemon threads at most ``workers`` items ahead
+    of the consumer: for work that releases the GIL (decoding parquet row groups), so several items decode at
+    once while memory stays bounded. Exceptions surface in the consumer, in order. The threads are started once
+    (not a ``ThreadPoolExecutor``, which refuses work once the interpreter starts shutting down, while a
+    non-daemon consumer is still finishing)."""
+    tasks: queue.Queue = queue.Queue()
+
+    def work() -> None:
+        while (job := tasks.get()) is not None:
+            item, slot, done = job
+            try:
+                slot.append(function(item))
+            except BaseException as error:  # noqa: BLE001 - handed to the consumer, raised there
+                slot.append(_Failure(error))
+            finally:
+                done.set()
+
+    threads = [threading.Thread(target=work, name="crucible-prefetch", daemon=True) for _ in range(workers)]
+    for thread in threads:
+        thread.start()
+    pending: deque[tuple[list, threading.Event]] = deque()
+    source = iter(items)
+
+    def submit(item: T) -> None:
+        slot: list = []
+        done = threading.Event()
+        tasks.put((item, slot, done))
+        pending.append((slot, done))
+
+    try:
+        for item in itertools.islice(source, workers):
+            submit(item)
+        while pending:
+            slot, done = pending.popleft()
+            done.wait()
+            for item in itertools.islice(source, 1):
+                submit(item)
+            if isinstance(slot[0], _Failure):
+                raise slot[0].error
+            yield slot[0]
+    finally:
+        for _ in threads:
+            tasks.put(None)

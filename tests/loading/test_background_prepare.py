@@ -185,12 +185,18 @@ def test_rows_come_from_the_temp_file_memory_or_the_source_and_equal_the_file(tm
             assert resume.wait(60)
         return table.slice(unit * 100, 100)
 
-    conversion = preparing.Conversion(
-        tmp_path / "t.arrow", table.schema, preparing.SourceUnits(range(0, 1001, 100), read)
-    )
+    sizes = [table.slice(u * 100, 100).nbytes for u in range(10)]
+    units = preparing.SourceUnits(range(0, 1001, 100), read, sizes)
+    conversion = preparing.Conversion(tmp_path / "t.arrow", table.schema, units)
     assert reached.wait(60)
     deadline = time.monotonic() + 60
-    while conversion._next_unit < 6 or (chunk_bytes == 1 and conversion._chunks[-1][0] < 600):
+
+    def stopped_at_unit_6() -> bool:
+        if chunk_bytes == 1:  # every unit its own chunk: units 0-5 are in the temp file
+            return bool(conversion._chunks) and conversion._chunks[-1][0] >= 600
+        return all(u in conversion._held for u in range(6))  # one chunk for all: units 0-5 wait in memory
+
+    while not stopped_at_unit_6():
         assert time.monotonic() < deadline
         time.sleep(0.01)
     preparing_table = preparing.PreparingTable(conversion)

@@ -112,12 +112,12 @@ def test_concurrent_cold_loads_convert_once(tmp_path: Path, builder: str) -> Non
 def test_a_killed_converter_releases_the_lock_and_rows_are_served_meanwhile(tmp_path: Path) -> None:
     files, rows = _write_source(tmp_path / "data", "parquet")
     cache, log = tmp_path / "cache", tmp_path / "writers.log"
-    # The child converts the first row group, then hangs inside the conversion holding the lock.
+    # The child converts the first chunk, then hangs inside the conversion holding the lock.
     script = f"""
     from crucible_torch.datasets import preparing
     _tables = preparing.SourceUnits.tables
-    def _stuck(self):
-        units = _tables(self)
+    def _stuck(self, *args):
+        units = _tables(self, *args)
         yield next(units)
         print("stuck", flush=True)
         time.sleep(3600)
