@@ -48,14 +48,14 @@ def summary_lines(rows: Sequence[Row]) -> list[str]:
     return lines
 
 
-def write_results(rows: Sequence[Row], machine: str, summary: str, command: str) -> None:
-    """Rewrite both README blocks from ``rows``."""
+def write_results(rows: Sequence[Row], machine: str, summary: str, command: str, root: Path = REPO_ROOT) -> None:
+    """Rewrite both README blocks (under ``root``) from ``rows``."""
     notes = [f"- {r.workload}/{r.engine}: {r.note}" for r in rows if r.note]
     detail = [f"Machine: {machine}.", f"`{command}`: {summary}.", "", *table_lines(rows)]
     if notes:
         detail += ["", *notes]
-    bench_readme = REPO_ROOT / "benchmarks" / "README.md"
+    bench_readme = root / "benchmarks" / "README.md"
     write_atomically(bench_readme, replace_block(bench_readme.read_text("utf-8"), "results", "\n".join(detail)))
     short = [f"Machine: {machine}.", f"`{command}`: {summary}.", "", *summary_lines(rows)]
-    readme = REPO_ROOT / "README.md"
+    readme = root / "README.md"
     write_atomically(readme, replace_block(Path(readme).read_text("utf-8"), "performance", "\n".join(short)))
