@@ -35,6 +35,8 @@ from ..hub.lock import FileLock
 from ..runtime.prefetch import mapped_ahead
 
 _RUNNING: weakref.WeakSet[Conversion] = weakref.WeakSet()
+_WIDE_ROW_BYTES = 4096
+"""Units whose rows average more than this many bytes are written as they are, not joined."""
 _READERS = 2
 """Units decoded at once by the conversion (Arrow decodes without the GIL; one row group alone keeps ~1.3 of
 two cores busy)."""
@@ -128,12 +130,18 @@ class SourceUnits:
         units = self._span(start, stop)
         return self._assemble(units, [self.cached_read(u) for u in units], start, stop)
 
+    def _joinable(self, unit: int) -> bool:
+        size, rows = self.sizes[unit], int(self.offsets[unit + 1] - self.offsets[unit])
+        return size is not None and size <= _WIDE_ROW_BYTES * max(rows, 1)
+
     def groups(self, target_bytes: int) -> list[range]:
-        """Consecutive units of about ``target_bytes`` together (a unit of unknown size stands alone)."""
+        """Consecutive units of about ``target_bytes`` together. A unit of unknown size, or of wide rows (images,
+        audio: a gather costs their bytes, not the number of chunks), stands alone."""
         out: list[range] = []
         first, total = 0, 0
         for unit, size in enumerate(self.sizes):
-            if unit > first and (size is None or self.sizes[first] is None or total + size > target_bytes):
+            joined = self._joinable(unit) and self._joinable(first) and total + (size or 0) <= target_bytes
+            if unit > first and not joined:
                 out.append(range(first, unit))
                 first, total = unit, 0
             total += size or 0

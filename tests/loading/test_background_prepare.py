@@ -208,3 +208,15 @@ def test_rows_come_from_the_temp_file_memory_or_the_source_and_equal_the_file(tm
     resume.set()
     conversion.wait()
     assert pa.ipc.open_stream(pa.memory_map(str(tmp_path / "t.arrow"))).read_all().equals(table)
+
+
+def test_units_are_grouped_into_chunks_unless_their_rows_are_wide_or_of_unknown_size() -> None:
+    from crucible_torch.datasets.preparing import SourceUnits
+
+    offsets = [0, 100, 200, 300, 400, 500, 600]
+    narrow = SourceUnits(offsets, lambda unit: None, [40_000] * 6)  # 400 bytes a row
+    assert narrow.groups(100_000) == [range(0, 2), range(2, 4), range(4, 6)]
+    assert narrow.groups(10**9) == [range(0, 6)]
+    assert narrow.groups(1) == [range(u, u + 1) for u in range(6)]
+    mixed = SourceUnits(offsets, lambda unit: None, [40_000, 40_000, None, 40_000, 8_000_000, 40_000])
+    assert mixed.groups(10**9) == [range(0, 2), range(2, 3), range(3, 4), range(4, 5), range(5, 6)]
