@@ -1,14 +1,16 @@
 """A prepared split that is still being written: its length and schema now, any row soon, the file when done.
 
 Converting a large parquet split takes as long as decompressing it; nothing needs to wait for that except
-operations on the whole table. A background thread writes the Arrow file (atomically, as always) unit by
-unit (a unit is one parquet row group). Meanwhile the table answers ``num_rows``/``schema`` at once and serves
-rows from the chunks already in the temp file, or, when they are further ahead than the writer, by reading the
-row groups that hold them straight from the parquet files (their offsets come from the footers), through the
-same function that feeds the writer, so a row read early equals the row in the finished file. Rows just ahead
-of the writer are waited for instead of decoded twice, so a sequential reader (``map``, ``iter``) runs in step
-with the conversion. Gathers of a few rows work the same way; larger ones, column operations and pickling wait
-for the file. Forking waits too (``os.register_at_fork``), so DataLoader workers never see a write in progress.
+operations on the whole table. Two reading threads decode its units (parquet row groups) and join consecutive
+ones into chunks; a writing thread appends the chunks to the Arrow file (atomically published, as always).
+Meanwhile the table answers ``num_rows``/``schema`` at once and serves rows from the units in memory, from the
+chunks already in the temp file, or, when they are further ahead than the readers, by reading the row groups that
+hold them straight from the parquet files (their offsets come from the footers) through the same function that
+feeds the writer, so a row read early equals the row in the finished file. Rows a reading thread is about to
+decode are waited for instead of decoded twice, so a sequential reader (``map``, ``iter``) runs in step with the
+conversion. Gathers of a few rows work the same way; larger ones, column operations and pickling wait for the
+file. A process forked meanwhile (DataLoader workers) does not wait: its copy of the table waits for the
+parent's conversion as for another process's (``os.register_at_fork``), and serves rows the same way meanwhile.
 
 When another process is already converting the same split (the cache's lock file is held), the thread waits
 for that process in the kernel and memory-maps its result; rows are served from the parquet files meanwhile.
@@ -55,13 +57,25 @@ and recycled."""
 
 
 def wait_for_all() -> None:
-    """Block until every split being prepared in this process is written (run before any fork)."""
+    """Block until every split being prepared in this process is written."""
     for conversion in list(_RUNNING):
         conversion.wait(raise_error=False)
 
 
+def _before_fork() -> None:
+    """Wait for the conversions that a forked child could not wait for itself (no working file lock)."""
+    for conversion in list(_RUNNING):
+        if not conversion.resumable_in_child:
+            conversion.wait(raise_error=False)
+
+
+def _after_fork_in_child() -> None:
+    for conversion in list(_RUNNING):
+        conversion.resume_in_child()
+
+
 if hasattr(os, "register_at_fork"):
-    os.register_at_fork(before=wait_for_all)
+    os.register_at_fork(before=_before_fork, after_in_child=_after_fork_in_child)
 
 
 class SourceUnits:
@@ -91,6 +105,10 @@ class SourceUnits:
     def unit_of(self, row: int) -> int:
         """The unit holding ``row``."""
         return int(np.searchsorted(self.offsets, row, side="right") - 1)
+
+    def reset_lock(self) -> None:
+        """A new lock (after a fork, where another thread may have held the old one)."""
+        self._lock = threading.Lock()
 
     def remember(self, unit: int, table: pa.Table) -> None:
         """Keep ``table`` as unit ``unit`` among the last few units read (dropping the oldest)."""
@@ -189,20 +207,43 @@ class Conversion:
         self.schema = schema
         self.units = units
         self.num_rows = units.num_rows
-        self._lock, self._lock_held = lock, lock_held
+        self._lock, self._lock_held = lock, lock_held  # FileLock (or None), held by this process or waited for
         self._on_rows, self._on_end = on_rows, on_end
         self._table: pa.Table | None = None
         self._chunks: list[tuple[int, int, int]] = []  # (rows so far, byte start, byte end) in the temp file
         self._held: dict[int, pa.Table] = {}  # units read and not yet in the temp file
         self._decoding: set[int] = set()  # units a reading thread is decoding now
         self._temp: Path | None = None
-        self._map: pa.Buffer | None = None
+        self._map: tuple[Path | None, pa.Buffer] | None = None  # the temp file mapped last
         self._writing = lock_held  # this process writes the file (else another one does, until it fails)
         self._error: BaseException | None = None
         self._done = threading.Event()
         self._progress = threading.Condition()
         self._thread = threading.Thread(target=self._run, name=f"prepare {self.path.name}")
         _RUNNING.add(self)
+        self._thread.start()
+
+    @property
+    def resumable_in_child(self) -> bool:
+        """Whether a forked child can wait for this conversion through the file lock: the lock works here (this
+        process holds a real flock, or waits for another process's)."""
+        return self._lock is not None and (self._lock.exclusive or not self._lock_held)
+
+    def resume_in_child(self) -> None:
+        """In a process forked while this conversion runs: wait for the parent's conversion through the lock file
+        (a new open file: the inherited descriptor and its lock stay the parent's) and, if no file appears,
+        convert, as after any holder's death. The parent's threads are gone and the locks they used may have
+        been held at the fork, so they are replaced."""
+        self._progress = threading.Condition()
+        self.units.reset_lock()
+        done, self._done = self._done.is_set(), threading.Event()
+        if done or self._lock is None:
+            self._done.set()
+            return
+        self._decoding, self._writing = set(), False
+        self._on_rows = self._on_end = None
+        self._lock, self._lock_held = FileLock(self._lock.path), False
+        self._thread = threading.Thread(target=self._run, name=f"prepare {self.path.name}", daemon=True)
         self._thread.start()
 
     # ------------------------------------------------------------------ writer
@@ -258,7 +299,8 @@ class Conversion:
         with ArrowWriter(
             self.path, self.schema, batch_bytes=1, on_chunk=self._chunk_written, expected_rows=self.num_rows
         ) as writer:
-            self._temp = writer.temp_path
+            with self._progress:  # a fresh temp file (a forked child may hold its parent's chunk list)
+                self._temp, self._chunks = writer.temp_path, []
             for group, table in groups:
                 first_row = int(self.units.offsets[group.start])
                 with self._progress:  # the joined copy replaces the units (their memory is freed)
@@ -308,7 +350,7 @@ class Conversion:
                 table = self.units.cached_rows(start, stop, self._held)
                 if table is not None:
                     return table
-                chunks = list(self._chunks)
+                chunks, temp = list(self._chunks), self._temp
                 if chunks and chunks[-1][0] >= stop:
                     break
                 if not self._writing or not self._coming(self.units.unit_of(stop - 1)):
@@ -319,7 +361,7 @@ class Conversion:
             return self.table.slice(start, stop - start)
         if chunks is None:
             return self.units.rows(start, stop)
-        table = self._read_chunks(chunks, start, stop)
+        table = self._read_chunks(chunks, temp, start, stop)
         if table is None:  # the temp file was renamed into place (or removed by a failure) meanwhile
             return self.table.slice(start, stop - start)
         return table
@@ -343,7 +385,9 @@ class Conversion:
         unit_starts = np.concatenate([[0], np.cumsum(offsets[units + 1] - offsets[units])[:-1]]).astype(np.int64)
         return gather(table, indices - offsets[unit_of_row] + unit_starts[position])
 
-    def _read_chunks(self, chunks: list[tuple[int, int, int]], start: int, stop: int) -> pa.Table | None:
+    def _read_chunks(
+        self, chunks: list[tuple[int, int, int]], temp: Path | None, start: int, stop: int
+    ) -> pa.Table | None:
         """Rows ``[start, stop)`` from the written part of the temp file, without copying (None if it is gone)."""
         first = previous = 0
         wanted = []
@@ -353,7 +397,7 @@ class Conversion:
                     first = previous
                 wanted.append((byte_start, byte_end))
             previous = rows
-        data = self._mapped(wanted[-1][1])
+        data = self._mapped(temp, wanted[-1][1])
         if data is None:
             return None
         batches = []
@@ -363,14 +407,15 @@ class Conversion:
                     batches.append(pa.ipc.read_record_batch(message, self.schema))
         return pa.Table.from_batches(batches, schema=self.schema).slice(start - first, stop - start)
 
-    def _mapped(self, size: int) -> pa.Buffer | None:
-        """The temp file memory-mapped as one buffer of at least ``size`` bytes (re-mapped as it grows)."""
-        if self._map is None or self._map.size < size:
+    def _mapped(self, temp: Path | None, size: int) -> pa.Buffer | None:
+        """The temp file ``temp`` memory-mapped as one buffer of at least ``size`` bytes (re-mapped as it grows)."""
+        mapped = self._map
+        if mapped is None or mapped[0] != temp or mapped[1].size < size:
             try:
-                self._map = pa.memory_map(str(self._temp)).read_buffer()
+                mapped = self._map = (temp, pa.memory_map(str(temp)).read_buffer())
             except FileNotFoundError:
                 return None
-        return self._map
+        return mapped[1]
 
 
 class PreparingTable(ArrowTable):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pickle
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -171,7 +172,6 @@ def test_map_started_at_once_after_a_cold_load_equals_the_in_memory_map(tmp_path
 def test_rows_come_from_the_temp_file_memory_or_the_source_and_equal_the_file(tmp_path, monkeypatch, chunk_bytes):
     """A conversion stopped inside unit 6 (its reader blocks): rows behind the writer come from the temp file
     (or from memory while units wait to be coalesced), rows far ahead from the source; all equal the file."""
-    import threading
 
     from crucible_torch.datasets import preparing
 
@@ -220,3 +220,22 @@ def test_units_are_grouped_into_chunks_unless_their_rows_are_wide_or_of_unknown_
     assert narrow.groups(1) == [range(u, u + 1) for u in range(6)]
     mixed = SourceUnits(offsets, lambda unit: None, [40_000, 40_000, None, 40_000, 8_000_000, 40_000])
     assert mixed.groups(10**9) == [range(0, 2), range(2, 3), range(3, 4), range(4, 5), range(5, 6)]
+
+
+def test_dataloader_workers_forked_while_another_process_converts_serve_rows_without_waiting(tmp_path: Path) -> None:
+    """Forking does not wait for a conversion a child can wait for itself through the lock file: with the split's
+    lock held elsewhere the whole epoch runs in 2 workers from the parquet file, and equals it."""
+    source, cache, data, final, lock = _blocked_split(tmp_path, rows=12_000)
+    ds = ct.load_dataset("parquet", data_files=source, split="train", cache_dir=cache)
+    loader = torch.utils.data.DataLoader(ds, batch_size=1_000, num_workers=2, collate_fn=ds.collate_fn)
+    batches: list = []
+    epoch = threading.Thread(target=lambda: batches.extend(loader), daemon=True)
+    epoch.start()
+    epoch.join(timeout=240)
+    assert not epoch.is_alive(), "forking the workers waited for a conversion that cannot end while the lock is held"
+    assert torch.cat([b["id"] for b in batches]).tolist() == [row["id"] for row in data]
+    assert [t for b in batches for t in b["text"]] == [row["text"] for row in data]
+    assert not final.exists(), "the epoch ran while the split was still unconverted"
+    lock.release()
+    assert ds.data.num_rows == len(data) and final.exists()
+    assert torch.cat([b["id"] for b in loader]).tolist() == [row["id"] for row in data]  # from the file now
