@@ -20,12 +20,12 @@ SUFFIXES = (
     "iviti biliti fulli logi icate ative alize iciti ical ful ness al ance ence er ic able ible ant ement ment ent "
     "sion tion ou ism ate iti ous ive ize e ll y ies ied sses ss s ed ing eed ly at bl iz"
 ).split()
-STEMS = ("relat", "condit", "valen", "hesit", "digit", "conform", "radic", "differ", "vil", "analog", "vietnam",
-         "predic", "oper", "feud", "decis", "hope", "callous", "form", "sensi", "triplic", "electr", "good", "reviv",
-         "allow", "infer", "airlin", "gyroscop", "adjust", "defens", "irrit", "replac", "depend", "adopt", "homolog",
-         "commun", "activ", "angular", "effect", "bowdler", "prob", "rate", "ceas", "control", "roll", "sky", "dy",
-         "ly", "ty", "happ", "enjoy", "tr", "agre", "feed", "plaster", "bl", "motor", "sing", "conflat", "troubl",
-         "siz", "hopp", "tann", "fall", "hiss", "fizz", "fail", "fil", "cares", "pon", "ti", "cat", "a", "yy")  # fmt: skip
+STEMS = (
+    "relat condit valen hesit digit conform radic differ vil analog vietnam predic oper feud decis hope callous form "
+    "sensi triplic electr good reviv allow infer airlin gyroscop adjust defens irrit replac depend adopt homolog "
+    "commun activ angular effect bowdler prob rate ceas control roll sky dy ly ty happ enjoy tr agre feed plaster bl "
+    "motor sing conflat troubl siz hopp tann fall hiss fizz fail fil cares pon ti cat a yy"
+).split()
 
 
 def _words() -> st.SearchStrategy[str]:
