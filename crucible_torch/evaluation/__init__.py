@@ -1,0 +1,1 @@
+"""Evaluation tooling on crucible_torch datasets: samplers, metrics, the evaluator, exports and a result store."""
