@@ -114,8 +114,15 @@ def prepare_split(
         dataset_name=source.cache_name,
         config_name=resolved.config_name,
         splits={split: SplitInfo(split, num_examples=table.num_rows, dataset_name=source.cache_name)},
+        extra={"download_checksums": _download_checksums(source, resolved.splits[split])},
     )
     return Dataset(table, info=info, split=split, fingerprint=fingerprint)
+
+
+def _download_checksums(source: DatasetSource, files: list[str]) -> dict[str, dict[str, Any]]:
+    """`datasets`' ``info.download_checksums``: each source file (``hf://datasets/{repo}@{commit}/{path}`` for a
+    Hub file, so the info records the commit the split came from) with its size; no checksum, as there."""
+    return {loc.name: {"num_bytes": loc.size, "checksum": None} for loc in source.stream_locations(files)}
 
 
 def _known_shape(
