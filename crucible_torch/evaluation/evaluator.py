@@ -182,8 +182,8 @@ def evaluate(
     missing = [c for c in needed if c not in dataset.column_names]
     if missing:
         raise ValueError(f"columns {missing} are not in the dataset; it has {dataset.column_names}")
-    columns_of = {m.name: list(m.score([], [])) for m in scorers}
-    score_columns = [c for cols in columns_of.values() for c in cols]
+    columns_of = [list(m.score([], [])) for m in scorers]  # each metric's per-example columns
+    score_columns = [c for columns in columns_of for c in columns]
     clashing = {c for c in score_columns if score_columns.count(c) > 1 or c in ("index", "prediction", "reference")}
     if clashing or set(score_columns) & set(keep_columns):
         raise ValueError(f"column names {sorted(clashing | (set(score_columns) & set(keep_columns)))} are used twice")
@@ -238,8 +238,8 @@ def evaluate(
     if [r["index"] for r in records] != list(range(n)):
         raise RuntimeError(f"run {run_id!r} holds {len(records)} examples for {n} rows; its records do not match")
     aggregates: dict[str, float] = {}
-    for metric in scorers:
-        aggregates.update(metric.aggregate({c: [r[c] for r in records] for c in columns_of[metric.name]}))
+    for metric, columns in zip(scorers, columns_of):
+        aggregates.update(metric.aggregate({c: [r[c] for r in records] for c in columns}))
     if store is not None:
         store.finish(run_id, {"aggregates": aggregates, "num_examples": n, "score_columns": score_columns})
     kept = {c: dataset.features[c] for c in keep_columns}
