@@ -14,13 +14,14 @@ from __future__ import annotations
 import json
 import math
 import os
-import secrets
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+
+from ..hub.atomic import atomic_path
 
 if TYPE_CHECKING:
     from ..datasets import Dataset
@@ -57,20 +58,17 @@ def _aggregates_dataset(result: EvaluationResult) -> Dataset:
 
 
 def _write(dataset: Dataset, path: Path, format: str, run_metadata: dict[str, Any]) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}-{secrets.token_hex(4)}.tmp")
-    try:
-        if format == "jsonl":
-            dataset.to_json(tmp)
-        elif format == "csv":
-            _with_nested_as_json(dataset).to_csv(tmp)
-        else:
-            schema = dataset.features.arrow_schema
-            metadata = {**schema.metadata, RUN_METADATA_KEY: json.dumps(run_metadata, default=str).encode()}
-            table = dataset.with_format("arrow")[:].cast(schema).replace_schema_metadata(metadata)
+    """One file, atomically (the Dataset exports are atomic; parquet is written here for its extra metadata)."""
+    if format == "jsonl":
+        dataset.to_json(path)
+    elif format == "csv":
+        _with_nested_as_json(dataset).to_csv(path)
+    else:
+        schema = dataset.features.arrow_schema
+        metadata = {**schema.metadata, RUN_METADATA_KEY: json.dumps(run_metadata, default=str).encode()}
+        table = dataset.with_format("arrow")[:].cast(schema).replace_schema_metadata(metadata)
+        with atomic_path(path) as tmp:
             pq.write_table(table, tmp)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 def _with_nested_as_json(dataset: Dataset) -> Dataset:

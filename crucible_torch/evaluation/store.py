@@ -29,6 +29,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from ..hub.atomic import discard, fsync_file, publish, temp_path
+
 try:
     import fcntl
 except ImportError:  # pragma: no cover - Windows
@@ -51,9 +53,10 @@ def _json_bytes(data: Any) -> bytes:
 
 def _write_once(path: Path, data: bytes) -> None:
     """Create ``path`` with ``data`` atomically; FileExistsError if it exists (link, or rename where links fail)."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}-{secrets.token_hex(4)}.tmp")
+    tmp = temp_path(path)
     try:
         tmp.write_bytes(data)
+        fsync_file(tmp)
         try:
             os.link(tmp, path)
         except FileExistsError:
@@ -61,9 +64,9 @@ def _write_once(path: Path, data: bytes) -> None:
         except OSError:  # no hard links on this filesystem: rename (an existence check races, but stays atomic)
             if path.exists():
                 raise FileExistsError(f"{path} already exists: runs are append-only") from None
-            os.replace(tmp, path)
+            publish(tmp, path)
     finally:
-        tmp.unlink(missing_ok=True)
+        discard(tmp)
 
 
 def _write_all(fd: int, data: bytes) -> None:

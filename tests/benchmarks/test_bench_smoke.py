@@ -66,3 +66,25 @@ def test_quick_cold_load_prints_a_row_per_engine_with_numeric_ratios(tmp_path: P
     assert by_engine["crucible"]["target"] == "<= 0.7x datasets"
     assert by_engine["crucible"]["met"] in ("yes", "NO")
     assert (tmp_path / "results.json").exists()
+
+
+def test_quick_metrics_workload_scores_equal_to_the_references(tmp_path: Path) -> None:
+    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
+    args = ["--quick", "--only", "metrics", "--rows", "300", "--data-dir", str(tmp_path / "data")]
+    proc = subprocess.run(
+        [sys.executable, "-m", "benchmarks.run_all", *args],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]  # the workload fails when the scores differ
+    rows = _table(proc.stdout)
+    assert [(r["workload"], r["engine"]) for r in rows] == [
+        ("corpus_bleu", "crucible"),
+        ("corpus_bleu", "sacrebleu"),
+        ("rouge_l", "crucible"),
+        ("rouge_l", "rouge-score"),
+    ]
+    assert "(equal to 1e-9)" in proc.stdout

@@ -6,7 +6,7 @@ them over examples; sentence BLEU scores each row (sacrebleu's ``sentence_bleu``
 effective order). Scores are on sacrebleu's 0-100 scale and equal its numbers for the same options.
 
 The statistics are computed for all examples at once, without a ``Counter`` per sentence: tokens become integer
-ids; unigrams get ids per example (example, token) with Arrow's hash-based dictionary encoding; a k-gram is the
+ids; unigrams get ids per example (example, token) by ``numpy.unique``; a k-gram is the
 pair of the two (k-1)-grams it overlaps, and is only considered when both of them matched (no other k-gram can
 match), which prunes most positions at each order. Matches are ``min(hypothesis count, max count over the
 references)`` summed per example with ``bincount``. Keys are exact integers: no hash collisions.
@@ -53,11 +53,9 @@ def _tokenize(texts: list[str], tokenize: str, lowercase: bool) -> list[list[str
 
 
 def _dense_ids(keys: np.ndarray) -> np.ndarray:
-    """Dense ids (0..k-1) of int64 ``keys``, equal keys equal ids (a hash table in Arrow, no sort)."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    return pc.dictionary_encode(pa.array(keys)).indices.to_numpy().astype(np.int64)
+    """Dense ids (0..k-1) of int64 ``keys``, equal keys equal ids (sort-based; measured faster than Arrow's hash
+    encoding on millions of mostly distinct keys)."""
+    return np.unique(keys, return_inverse=True)[1].reshape(-1).astype(np.int64, copy=False)
 
 
 def bleu_statistics(
