@@ -3,6 +3,7 @@ the Porter stemmer against NLTK's; the bit-parallel LCS against the dynamic-prog
 
 from __future__ import annotations
 
+import importlib
 import random
 
 import pytest
@@ -14,6 +15,9 @@ from rouge_score import rouge_scorer
 from crucible_torch.evaluation.metrics import lcs_length, rouge
 from crucible_torch.evaluation.metrics.porter import porter_stem
 
+rouge_module = importlib.import_module(
+    "crucible_torch.evaluation.metrics.rouge"
+)  # the package's `rouge` is the function
 TYPES = ("rouge1", "rouge2", "rouge3", "rougeL")
 SUFFIXES = (
     "ational tional enci anci izer bli alli entli eli ousli ization ation ator alism iveness fulness ousness aliti "
@@ -104,14 +108,16 @@ def test_edge_cases_equal_rouge_score(prediction: str, reference: str, stem: boo
         assert _flat(ours[rouge_type]) == pytest.approx(_flat([expected[rouge_type]]), abs=1e-9)
 
 
-def test_long_texts_and_many_pairs_equal_rouge_score() -> None:
+def test_long_texts_and_many_pairs_equal_rouge_score(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(rouge_module, "_CHUNK", 7)  # many chunk boundaries, some inside multi-reference rows
     rng = random.Random(0)
     vocabulary = [f"w{i}" for i in range(200)] + ["running", "runs", "ran", "happily", "happiness"]
     refs = [" ".join(rng.choices(vocabulary, k=rng.randint(1, 150))) for _ in range(300)]
     preds = [" ".join(w for w in r.split() if rng.random() > 0.3) + " extra words" for r in refs]
+    multi = [[r, preds[i - 1]] if i % 5 == 0 else r for i, r in enumerate(refs)]
     scorer = rouge_scorer.RougeScorer(["rouge1", "rouge2", "rougeL"], use_stemmer=True)
-    ours = rouge(preds, refs, use_stemmer=True)
-    expected = [scorer.score(r, p) for p, r in zip(preds, refs)]
+    ours = rouge(preds, multi, use_stemmer=True)
+    expected = [scorer.score_multi(r, p) if isinstance(r, list) else scorer.score(r, p) for p, r in zip(preds, multi)]
     for rouge_type in ("rouge1", "rouge2", "rougeL"):
         assert _flat(ours[rouge_type]) == pytest.approx(_flat([e[rouge_type] for e in expected]), abs=1e-9)
 

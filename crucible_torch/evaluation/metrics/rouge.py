@@ -25,6 +25,7 @@ __all__ = ["RougeScore", "lcs_length", "rouge", "rouge_tokenize"]
 _SEPARATORS = re.compile(r"[^a-z0-9]+")
 _SEPARATORS_BUT_NEWLINES = re.compile(r"[^a-z0-9\n]+")
 _ROUGE_N = re.compile(r"rouge([1-9])$")
+_CHUNK = 4096
 
 
 @dataclass(frozen=True)
@@ -114,12 +115,14 @@ def rouge(
     refs = as_reference_lists(references)
     check_lengths(preds, refs)
     scorers = {rouge_type: _scorer(rouge_type) for rouge_type in rouge_types}
-    pred_tokens = rouge_tokenize(preds, use_stemmer)
-    ref_tokens = iter(rouge_tokenize([r for group in refs for r in group], use_stemmer))
     out: dict[str, list[RougeScore]] = {rouge_type: [] for rouge_type in rouge_types}
-    for prediction, group in zip(pred_tokens, refs):
-        targets = [next(ref_tokens) for _ in group]
-        for rouge_type, scorer in scorers.items():
-            scores = [scorer(target, prediction) for target in targets]
-            out[rouge_type].append(max(scores, key=lambda s: s.fmeasure) if len(scores) > 1 else scores[0])
+    for start in range(0, len(preds), _CHUNK):  # tokens of one chunk at a time: memory stays bounded
+        groups = refs[start : start + _CHUNK]
+        pred_tokens = rouge_tokenize(preds[start : start + _CHUNK], use_stemmer)
+        ref_tokens = iter(rouge_tokenize([r for group in groups for r in group], use_stemmer))
+        for prediction, group in zip(pred_tokens, groups):
+            targets = [next(ref_tokens) for _ in group]
+            for rouge_type, scorer in scorers.items():
+                scores = [scorer(target, prediction) for target in targets]
+                out[rouge_type].append(max(scores, key=lambda s: s.fmeasure) if len(scores) > 1 else scores[0])
     return out
