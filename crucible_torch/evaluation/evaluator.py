@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -164,50 +164,17 @@ def evaluate(
     as ids or labels) are copied into the per-example rows; ``model`` and ``metadata`` go into the run's
     metadata next to what :func:`dataset_metadata` finds.
     """
-    import torch.utils.data
-
-    from .. import __version__
     from ..datasets import Dataset as MapDataset
 
     if not isinstance(dataset, MapDataset):
         raise TypeError(
             f"evaluate needs a map-style Dataset (batches by index make runs resumable), not {type(dataset).__name__}"
         )
-    if batch_size < 1:
-        raise ValueError(f"batch_size={batch_size}; a batch holds at least one row")
     scorers = [get_metric(m) for m in metrics]
-    if not scorers:
-        raise ValueError("no metrics to compute; pass at least one name or Metric")
-    needed = list(keep_columns) + ([references] if isinstance(references, str) else [])
-    missing = [c for c in needed if c not in dataset.column_names]
-    if missing:
-        raise ValueError(f"columns {missing} are not in the dataset; it has {dataset.column_names}")
-    columns_of = [list(m.score([], [])) for m in scorers]  # each metric's per-example columns
+    columns_of = _check(dataset, scorers, references, keep_columns, batch_size)
     score_columns = [c for columns in columns_of for c in columns]
-    clashing = {c for c in score_columns if score_columns.count(c) > 1 or c in ("index", "prediction", "reference")}
-    if clashing or set(score_columns) & set(keep_columns):
-        raise ValueError(f"column names {sorted(clashing | (set(score_columns) & set(keep_columns)))} are used twice")
     model = model or getattr(predict_fn, "__qualname__", type(predict_fn).__name__)
-    settings = {
-        "fingerprint": dataset._fingerprint,
-        "num_rows": len(dataset),
-        "model": model,
-        "metrics": [_metric_config(m) for m in scorers],
-        "batch_size": batch_size,
-        "references": _describe(references),
-        "keep_columns": list(keep_columns),
-    }
-    run_metadata = {
-        **dataset_metadata(dataset),
-        "model": model,
-        "metrics": [m.name for m in scorers],
-        "batch_size": batch_size,
-        "references": _describe(references),
-        "keep_columns": list(keep_columns),
-        "library": f"crucible_torch {__version__}",
-        **(metadata or {}),
-        "key": _run_key(settings),
-    }
+    run_metadata = _run_metadata(dataset, scorers, model, batch_size, references, keep_columns, metadata)
     if store is not None and not isinstance(store, ResultStore):
         store = ResultStore(store)
     done: set[int] = set()
@@ -217,6 +184,92 @@ def evaluate(
         done = store.finished_batches(run_id)
     else:
         run_metadata["created"] = utc_now()
+    records = []
+    batches = _predicted_batches(dataset, predict_fn, scorers, references, keep_columns, batch_size, done, num_workers)
+    for b, batch in batches:
+        if store is not None:
+            store.append(run_id, b, batch)
+        else:
+            records.extend(batch)
+    if store is not None:
+        records = store.examples(run_id)
+    records.sort(key=lambda r: r["index"])
+    if [r["index"] for r in records] != list(range(len(dataset))):
+        raise RuntimeError(f"run {run_id!r} holds {len(records)} examples for {len(dataset)} rows; they do not match")
+    aggregates: dict[str, float] = {}
+    for metric, columns in zip(scorers, columns_of):
+        aggregates.update(metric.aggregate({c: [r[c] for r in records] for c in columns}))
+    if store is not None:
+        store.finish(run_id, {"aggregates": aggregates, "num_examples": len(records), "score_columns": score_columns})
+    names = ["index", *keep_columns, "prediction", "reference", *score_columns]
+    kept = Features({c: dataset.features[c] for c in keep_columns})
+    examples = MapDataset.from_dict({name: [r[name] for r in records] for name in names}, features=kept or None)
+    return EvaluationResult(examples, aggregates, run_metadata, run_id)
+
+
+def _check(
+    dataset: Dataset, scorers: Sequence[Metric], references: References, keep_columns: Sequence[str], batch_size: int
+) -> list[list[str]]:
+    """Refuse arguments that cannot work, before anything runs; returns each metric's per-example columns."""
+    if batch_size < 1:
+        raise ValueError(f"batch_size={batch_size}; a batch holds at least one row")
+    if not scorers:
+        raise ValueError("no metrics to compute; pass at least one name or Metric")
+    needed = list(keep_columns) + ([references] if isinstance(references, str) else [])
+    missing = [c for c in needed if c not in dataset.column_names]
+    if missing:
+        raise ValueError(f"columns {missing} are not in the dataset; it has {dataset.column_names}")
+    columns_of = [list(m.score([], [])) for m in scorers]  # a metric scoring no rows still names its columns
+    names = ["index", "prediction", "reference", *keep_columns, *(c for columns in columns_of for c in columns)]
+    twice = sorted({c for c in names if names.count(c) > 1})
+    if twice:
+        raise ValueError(f"column names {twice} are used twice (metrics, kept columns, index/prediction/reference)")
+    return columns_of
+
+
+def _run_metadata(
+    dataset: Dataset,
+    scorers: Sequence[Metric],
+    model: str,
+    batch_size: int,
+    references: References,
+    keep_columns: Sequence[str],
+    extra: Mapping[str, Any] | None,
+) -> dict[str, Any]:
+    """What the run records about itself, with ``key``: the hash of everything that decides its per-example rows."""
+    from .. import __version__
+
+    settings = {
+        **dataset_metadata(dataset),
+        "model": model,
+        "batch_size": batch_size,
+        "references": _describe(references),
+        "keep_columns": list(keep_columns),
+    }
+    key_parts = {k: settings[k] for k in ("fingerprint", "num_rows", "model", "batch_size", "references")}
+    key_parts |= {"keep_columns": settings["keep_columns"], "metrics": [_metric_config(m) for m in scorers]}
+    return {
+        **settings,
+        "metrics": [m.name for m in scorers],
+        "library": f"crucible_torch {__version__}",
+        **(extra or {}),
+        "key": _run_key(key_parts),
+    }
+
+
+def _predicted_batches(
+    dataset: Dataset,
+    predict_fn: Callable[[dict[str, Any]], Sequence[Any]],
+    scorers: Sequence[Metric],
+    references: References,
+    keep_columns: Sequence[str],
+    batch_size: int,
+    done: set[int],
+    num_workers: int,
+) -> Iterator[tuple[int, list[dict[str, Any]]]]:
+    """``(k, records)`` for each batch not in ``done``, read by a DataLoader (``num_workers`` workers) in order."""
+    import torch.utils.data
+
     n = len(dataset)
     pending = [b for b in range(-(-n // batch_size)) if b not in done]
     loader = torch.utils.data.DataLoader(
@@ -225,25 +278,5 @@ def evaluate(
         num_workers=num_workers,
         collate_fn=_collate_columns,
     )
-    records: list[dict[str, Any]] = []
     for b, columns in zip(pending, loader):
-        batch = _score_batch(b * batch_size, columns, predict_fn, scorers, references, keep_columns)
-        if store is not None:
-            store.append(run_id, b, batch)
-        else:
-            records.extend(batch)
-    if store is not None:
-        records = store.examples(run_id)
-    records.sort(key=lambda r: r["index"])
-    if [r["index"] for r in records] != list(range(n)):
-        raise RuntimeError(f"run {run_id!r} holds {len(records)} examples for {n} rows; its records do not match")
-    aggregates: dict[str, float] = {}
-    for metric, columns in zip(scorers, columns_of):
-        aggregates.update(metric.aggregate({c: [r[c] for r in records] for c in columns}))
-    if store is not None:
-        store.finish(run_id, {"aggregates": aggregates, "num_examples": n, "score_columns": score_columns})
-    kept = {c: dataset.features[c] for c in keep_columns}
-    names = ["index", *keep_columns, "prediction", "reference", *score_columns]
-    table = {name: [r[name] for r in records] for name in names}
-    examples = MapDataset.from_dict(table, features=Features(kept) if kept else None)
-    return EvaluationResult(examples, aggregates, run_metadata, run_id)
+        yield b, _score_batch(b * batch_size, columns, predict_fn, scorers, references, keep_columns)
