@@ -2,9 +2,9 @@
 
 Each sampler is a pure function of sizes (or class labels) and a seed that returns row indices, plus a thin
 wrapper returning ``dataset.select(indices)``: an indices mapping over the same Arrow table, so no row is
-copied and a 10M-row split samples in milliseconds. ``seed=None`` draws fresh entropy; the same seed always
-gives the same rows. Generators are ``numpy.random.default_rng(seed)``, so ``random_sample(ds, n, seed=s)`` is
-exactly the cookbook's ``ds.shuffle(seed=s).select(range(n))``.
+copied. ``seed=None`` draws fresh entropy; the same seed always gives the same rows. Generators are
+``numpy.random.default_rng(seed)``, so ``random_sample(ds, n, seed=s)`` is exactly the cookbook's
+``ds.shuffle(seed=s).select(range(n))``.
 
 Stratification rounds by largest remainder (ties broken by the seed): every class gets its share of ``n``
 within one row, and, when ``n`` is at least the number of classes, at least one row (a class whose share is

@@ -14,12 +14,12 @@ ranks) may append to one run at once. A writer killed mid-batch leaves a partial
 first ends the broken line, and readers keep only batches whose write is whole (a torn line is not JSON, and a
 write with missing lines is incomplete). A batch written twice (a resumed run racing its first attempt)
 counts once. Nothing is ever rewritten in place; the cost is that debris of killed writes stays in the file.
-
-Without ``fcntl`` (Windows) appends rely on ``O_APPEND`` alone, which is atomic for one writer per run.
+Appending needs POSIX ``flock`` (local filesystems; on network filesystems it is as good as their locks).
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import secrets
@@ -30,11 +30,6 @@ from pathlib import Path
 from typing import Any
 
 from ..hub.atomic import discard, fsync_file, publish, temp_path
-
-try:
-    import fcntl
-except ImportError:  # pragma: no cover - Windows
-    fcntl = None  # type: ignore[assignment]
 
 __all__ = ["Comparison", "ResultStore", "RunInfo", "utc_now"]
 
@@ -137,8 +132,7 @@ class ResultStore:
         data = b"".join(_json_bytes({**record, **tags}) + b"\n" for record in records)
         fd = os.open(directory / EXAMPLES_FILE, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
         try:
-            if fcntl is not None:
-                fcntl.flock(fd, fcntl.LOCK_EX)
+            fcntl.flock(fd, fcntl.LOCK_EX)
             size = os.fstat(fd).st_size
             if size and os.pread(fd, 1, size - 1) != b"\n":  # a killed writer's torn line: end it first
                 data = b"\n" + data

@@ -32,7 +32,8 @@ class Metric(ABC):
 
     @abstractmethod
     def score(self, predictions: list[Any], references: list[Any]) -> dict[str, list[Any]]:
-        """Per-example columns for one batch, each as long as ``predictions``."""
+        """Per-example columns for one batch, each as long as ``predictions``. Called once with empty lists
+        to learn the column names, which must then come back (empty)."""
 
     def aggregate(self, columns: Mapping[str, Sequence[Any]]) -> dict[str, float]:
         """Summary values from the per-example columns of every example."""
