@@ -29,6 +29,7 @@ __all__ = ["BleuScore", "bleu_from_statistics", "bleu_statistics", "corpus_bleu"
 MAX_NGRAM_ORDER = 4
 SMOOTH_DEFAULTS: dict[str, float | None] = {"none": None, "floor": 0.1, "add-k": 1, "exp": None}
 _LOG_ZERO = -9999999999  # sacrebleu's floor for log(0)
+_CHUNK = 4096  # examples tokenised and counted at a time: bounds memory (and is faster than all at once)
 
 
 @dataclass(frozen=True)
@@ -74,10 +75,18 @@ def bleu_statistics(
     hyps = as_texts(predictions, "predictions")
     refs = as_reference_lists(references)
     check_lengths(hyps, refs)
-    n, order = len(hyps), max_ngram_order
+    width = 2 + 2 * max_ngram_order
+    chunks = [
+        _statistics(hyps[start : start + _CHUNK], refs[start : start + _CHUNK], tokenize, lowercase, max_ngram_order)
+        for start in range(0, len(hyps), _CHUNK)
+    ]
+    return np.concatenate(chunks) if chunks else np.zeros((0, width), dtype=np.int64)
+
+
+def _statistics(hyps: list[str], refs: list[list[str]], tokenize: str, lowercase: bool, order: int) -> np.ndarray:
+    """:func:`bleu_statistics` of one chunk of examples (statistics are per example, so chunks are independent)."""
+    n = len(hyps)
     stats = np.zeros((n, 2 + 2 * order), dtype=np.int64)
-    if n == 0:
-        return stats
     per_example = np.fromiter(map(len, refs), np.int64, n)
     flat_refs = [r for group in refs for r in group]
     tokens = _tokenize(hyps + flat_refs, tokenize, lowercase)
