@@ -76,7 +76,7 @@ def _with_nested_as_json(dataset: Dataset) -> Dataset:
     from ..datasets import Dataset
 
     table = dataset.with_format("arrow")[:]
-    nested = [f.name for f in table.schema if pa.types.is_nested(f.type) and not pa.types.is_dictionary(f.type)]
+    nested = [f.name for f in table.schema if pa.types.is_nested(f.type)]
     if not nested:
         return dataset
     columns = {name: table.column(name).to_pylist() for name in table.column_names}
