@@ -120,8 +120,9 @@ def prepare_split(
 
 
 def _download_checksums(source: DatasetSource, files: list[str]) -> dict[str, dict[str, Any]]:
-    """`datasets`' ``info.download_checksums``: each source file (``hf://datasets/{repo}@{commit}/{path}`` for a
-    Hub file, so the info records the commit the split came from) with its size; no checksum, as there."""
+    """``info.download_checksums`` in `datasets`' shape (which `datasets` 5 leaves empty): each source file,
+    ``hf://datasets/{repo}@{commit}/{path}`` for a Hub file so the info says which commit the split came from,
+    with its size; no checksum."""
     return {loc.name: {"num_bytes": loc.size, "checksum": None} for loc in source.stream_locations(files)}
 
 

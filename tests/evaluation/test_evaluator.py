@@ -19,19 +19,17 @@ import sacrebleu
 from crucible_torch import Dataset, load_dataset
 from crucible_torch.cookbook.answers import gsm8k_answer
 from crucible_torch.evaluation import ResultStore, evaluate, export_results, summary_table
-from crucible_torch.testing import sample_hub_server
+from crucible_torch.testing import SampleHub, build_sample_hub, sample_hub_server
 
 REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
-def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SampleHub]:
     root = tmp_path_factory.mktemp("hub")
-    from crucible_torch.testing import build_sample_hub
-
     repos = build_sample_hub(root, only=["openai/gsm8k", "cais/mmlu"])
-    with sample_hub_server(root, repos=repos, fresh_cache=True):
-        yield
+    with sample_hub_server(root, repos=repos, fresh_cache=True) as served:
+        yield served
 
 
 def _qa_files(tmp_path: Path, n: int = 23) -> Path:
@@ -47,7 +45,7 @@ def _echo_number(batch: dict) -> list[str]:
     return [str(2 * n) if n % 2 == 0 else "0" for n in numbers]
 
 
-def test_gsm8k_run_has_the_commit_and_the_scores_computed_independently(hub: None, tmp_path: Path) -> None:
+def test_gsm8k_run_has_the_commit_and_the_scores_computed_independently(hub: SampleHub, tmp_path: Path) -> None:
     ds = load_dataset("openai/gsm8k", "main", split="test")
     seen_batches: list[int] = []
 
@@ -67,7 +65,7 @@ def test_gsm8k_run_has_the_commit_and_the_scores_computed_independently(hub: Non
     assert result.examples["index"][:] == list(range(len(ds)))
 
 
-def test_mmlu_choice_accuracy_with_class_labels(hub: None) -> None:
+def test_mmlu_choice_accuracy_with_class_labels(hub: SampleHub) -> None:
     ds = load_dataset("cais/mmlu", "all", split="test")
     result = evaluate(
         ds, lambda b: ["B"] * len(b["question"]), ["accuracy"], references="answer", keep_columns=["answer"]
@@ -176,7 +174,7 @@ def test_bad_arguments_are_named(tmp_path: Path) -> None:
         evaluate(ds, lambda b: b["q"], ["exact_match", "exact_match"], references="a")
 
 
-def test_exports_keep_features_and_run_metadata(hub: None, tmp_path: Path) -> None:
+def test_exports_keep_features_and_run_metadata(hub: SampleHub, tmp_path: Path) -> None:
     ds = load_dataset("cais/mmlu", "all", split="validation")
 
     def always_a(batch: dict) -> list[str]:
@@ -208,3 +206,16 @@ def test_exports_keep_features_and_run_metadata(hub: None, tmp_path: Path) -> No
     assert any(
         line.split()[:3] == ["cais/mmlu", "all", "validation"] and "accuracy" in line for line in text.splitlines()
     )
+
+
+def test_prepared_splits_record_their_files_at_the_commit_the_hub_serves(hub: SampleHub) -> None:
+    from huggingface_hub import HfApi
+
+    ours = load_dataset("openai/gsm8k", "main", split="test").info.extra["download_checksums"]
+    info = HfApi(endpoint=hub.url).dataset_info("openai/gsm8k", files_metadata=True)
+    expected = {
+        f"hf://datasets/openai/gsm8k@{info.sha}/{f.rfilename}": f.size
+        for f in info.siblings
+        if f.rfilename.startswith("main/test-")
+    }
+    assert {url: v["num_bytes"] for url, v in ours.items()} == expected
