@@ -196,3 +196,41 @@ def image_shards(num_images: int, shards: int, directory: str | os.PathLike | No
                     tf.addfile(info, io.BytesIO(data))
         os.replace(tmp, path)
     return paths
+
+
+_PUNCTUATION = (",", ".", ";", ":", "!", "?", "'s", "n't", "-", "(", ")", '"')
+
+
+def text_pairs_table(num_pairs: int, seed: int = 0) -> pa.Table:
+    """``num_pairs`` (``prediction``, ``reference``) sentence pairs, like a system's translations: a reference
+    of 5-45 Zipf-weighted words with capitals, punctuation, numbers and hyphens, and a prediction that changes
+    ~25% of its words, drops ~8% and inserts a few."""
+    import random
+
+    rng = random.Random(seed)
+    buffer, starts, lengths, probs = _vocabulary(np.random.default_rng(seed))
+    words = [bytes(buffer[s : s + n - 1]).decode() for s, n in zip(starts, lengths)]
+    words += ["3.5", "1,000", "42", "2024", "co-op", "e-mail", "U.S.", "&", "%"]
+    cumulative = np.cumsum(list(probs) + [probs[100]] * 9).tolist()
+    references, predictions = [], []
+    for _ in range(num_pairs):
+        ref = rng.choices(words, cum_weights=cumulative, k=rng.randint(5, 45))
+        ref = [w + rng.choice(_PUNCTUATION) if rng.random() < 0.08 else w for w in ref]
+        ref[0] = ref[0].capitalize()
+        hyp = []
+        for word in ref:
+            roll = rng.random()
+            if roll < 0.08:
+                continue
+            hyp.append(rng.choices(words, cum_weights=cumulative)[0] if roll < 0.33 else word)
+            if rng.random() < 0.03:
+                hyp.append(rng.choices(words, cum_weights=cumulative)[0])
+        references.append(" ".join(ref) + rng.choice((".", ".", "!", "?")))
+        predictions.append(" ".join(hyp) + ".")
+    return pa.table({"prediction": predictions, "reference": references})
+
+
+def text_pairs_parquet(num_pairs: int, directory: str | os.PathLike | None = None, seed: int = 0) -> Path:
+    """One parquet file of :func:`text_pairs_table` rows."""
+    path = data_dir(directory) / f"pairs_{num_pairs}_s{seed}.parquet"
+    return _write_parquet(lambda: text_pairs_table(num_pairs, seed), path, TEXT_ROW_GROUP)

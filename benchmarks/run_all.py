@@ -30,6 +30,7 @@ WORKLOADS = (
     "streaming",
     "webdataset_images",
     "ray_map",
+    "metrics",
 )
 
 

@@ -61,3 +61,24 @@ def test_vlm_few_shot_samples_per_class() -> None:
     out = _run("vlm_few_shot.py")
     assert "after 2 per class over 10 classes" in out and "batch: (8, 3, 64, 64) torch.float32" in out
     assert not re.search(r"class_\d", out)
+
+
+def test_evaluate_trivial_prints_the_table_with_scores_computed_independently(tmp_path: Path) -> None:
+    import pyarrow.parquet as pq
+
+    from crucible_torch.testing import build_sample_hub
+
+    (mmlu,) = build_sample_hub(tmp_path, only=["cais/mmlu"])
+    (test_file,) = mmlu.data_files["all"]["test"]
+    answers = pq.read_table(mmlu.path / test_file).column("answer").to_pylist()
+    rows = {
+        tuple(line.split()[:5]): line.split()[5:]
+        for line in _run("evaluate_trivial.py").splitlines()
+        if line.startswith(("openai/gsm8k", "cais/mmlu"))
+    }
+    assert rows[("cais/mmlu", "all", "test", "always-A", "accuracy")] == [
+        f"{answers.count(0) / len(answers):.4f}",
+        "12",
+    ]
+    value, examples = rows[("openai/gsm8k", "main", "test", "last-number", "exact_match_math")]
+    assert 0 <= float(value) <= 1 and int(examples) == 40

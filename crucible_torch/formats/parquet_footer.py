@@ -8,19 +8,19 @@ learns a split's row count without downloading any data page.
 
 from __future__ import annotations
 
-import io
 from collections.abc import Callable
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ..errors import DataFileError
+from ..hub.remote_file import SeekableRaw
 
 MAGIC = b"PAR1"
 ReadRange = Callable[[int, int], bytes]
 
 
-class _FooterOnly(io.RawIOBase):
+class _FooterOnly(SeekableRaw):
     """A read-only file of ``size`` bytes that knows only ``tail`` (its last bytes); the rest reads as zeros."""
 
     def __init__(self, size: int, tail: bytes) -> None:
@@ -29,20 +29,6 @@ class _FooterOnly(io.RawIOBase):
         self._tail = tail
         self._tail_start = size - len(tail)
         self._pos = 0
-
-    def readable(self) -> bool:
-        return True
-
-    def seekable(self) -> bool:
-        return True
-
-    def tell(self) -> int:
-        return self._pos
-
-    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
-        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._pos, io.SEEK_END: self._size}[whence]
-        self._pos = max(0, base + offset)
-        return self._pos
 
     def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
         end = min(self._size, self._pos + len(buffer))

@@ -73,6 +73,20 @@ class Formatter:
         return self.format_batch(table)[table.column_names[0]]
 
 
+class TensorFormatter(Formatter):
+    """What the numpy and torch formats share: values become arrays, walking dicts as `datasets`' ``map_nested``
+    does; a subclass says how one non-dict value (a scalar, a list, an array) becomes its array."""
+
+    def tensorize(self, value: Any) -> Any:
+        """Dicts are walked; every other value is tensorized."""
+        if isinstance(value, Mapping):
+            return {key: self.tensorize(item) for key, item in value.items()}
+        return self._tensorize_tree(value)
+
+    def _tensorize_tree(self, value: Any) -> Any:
+        raise NotImplementedError
+
+
 class ArrowFormatter(Formatter):
     """Arrow format: ``pa.Table`` for rows and batches, ``pa.ChunkedArray`` for a column."""
 

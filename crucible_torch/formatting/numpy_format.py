@@ -15,14 +15,13 @@ zero bytes).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
 
 from ..features import Features, is_pil_image
-from .formatters import Formatter, unnest
+from .formatters import TensorFormatter, unnest
 
 
 def _binary(pa_type: pa.DataType) -> bool:
@@ -138,7 +137,7 @@ def _exact_object_array(value: Any) -> bool:
     )
 
 
-class NumpyFormatter(Formatter):
+class NumpyFormatter(TensorFormatter):
     """NumPy format (see the module docstring); ``np_array_kwargs`` (e.g. ``dtype=``) go to ``numpy.asarray``."""
 
     def __init__(self, features: Features | None, **np_array_kwargs: Any):
@@ -172,12 +171,6 @@ class NumpyFormatter(Formatter):
         if isinstance(value, (list, tuple)):
             return self.consolidate([self.tensorize(item) for item in value])
         return self._tensorize(value)
-
-    def tensorize(self, value: Any) -> Any:
-        """Dicts are walked (as `datasets`' ``map_nested``); every other value is tensorized."""
-        if isinstance(value, Mapping):
-            return {key: self.tensorize(item) for key, item in value.items()}
-        return self._tensorize_tree(value)
 
     @staticmethod
     def consolidate(column: Any) -> Any:

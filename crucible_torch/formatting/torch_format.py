@@ -13,7 +13,6 @@ whole int column into float32 with NaN (changing ints above 2**24) and a bool co
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -23,11 +22,11 @@ import torch
 from ..batching.missing import fill_missing, first_missing_row, holds_ints_or_bools
 from ..errors import MissingValueError
 from ..features import Features, Image, is_pil_image
-from .formatters import Formatter, unnest
+from .formatters import TensorFormatter, unnest
 from .numpy_format import column_to_numpy, is_plain_number, is_text
 
 
-class TorchFormatter(Formatter):
+class TorchFormatter(TensorFormatter):
     """Torch format (see the module docstring)."""
 
     def __init__(self, features: Features | None, fill_value: Any = None, **torch_tensor_kwargs: Any):
@@ -66,12 +65,6 @@ class TorchFormatter(Formatter):
         elif isinstance(value, (list, tuple)):
             return self.consolidate([self.tensorize(item) for item in value])
         return self._tensorize(value)
-
-    def tensorize(self, value: Any) -> Any:
-        """Dicts are walked (as `datasets`' ``map_nested``); every other value is tensorized."""
-        if isinstance(value, Mapping):
-            return {key: self.tensorize(item) for key, item in value.items()}
-        return self._tensorize_tree(value)
 
     @staticmethod
     def consolidate(column: Any) -> Any:

@@ -16,10 +16,38 @@ from . import config, http
 from .errors import HfHubHTTPError, Target, raise_for_status
 from .transfer import RangedBody, iter_url_bytes
 
-__all__ = ["RemoteFile", "iter_url_bytes"]
+__all__ = ["RemoteFile", "SeekableRaw", "iter_url_bytes"]
 
 
-class RemoteFile(io.RawIOBase):
+class SeekableRaw(io.RawIOBase):
+    """A read-only raw file of a known size (``_size``) that keeps its own position, as ``open(p, "rb")``
+    seeks and tells; subclasses say how bytes are read (``readinto``)."""
+
+    _size = 0
+    _pos = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self._pos
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        if self.closed:
+            raise ValueError(f"seek on a closed {type(self).__name__}")
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._pos, io.SEEK_END: self._size}.get(whence)
+        if base is None:
+            raise ValueError(f"invalid whence {whence}")
+        if base + offset < 0:
+            raise ValueError(f"negative seek position {base + offset}")
+        self._pos = base + offset
+        return self._pos
+
+
+class RemoteFile(SeekableRaw):
     """``RemoteFile(url, size=None, headers=None)``: random access to a remote file, like ``open(p, "rb")``.
 
     Works with ``io.BufferedReader`` and ``pyarrow.parquet.ParquetFile``. ``size`` saves a HEAD when known
@@ -65,26 +93,6 @@ class RemoteFile(io.RawIOBase):
         return int(length)
 
     # -- io.RawIOBase ------------------------------------------------------------------------------
-    def readable(self) -> bool:
-        return True
-
-    def seekable(self) -> bool:
-        return True
-
-    def tell(self) -> int:
-        return self._pos
-
-    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
-        if self.closed:
-            raise ValueError("seek on a closed RemoteFile")
-        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._pos, io.SEEK_END: self._size}.get(whence)
-        if base is None:
-            raise ValueError(f"invalid whence {whence}")
-        if base + offset < 0:
-            raise ValueError(f"negative seek position {base + offset}")
-        self._pos = base + offset
-        return self._pos
-
     def readinto(self, b: bytearray | memoryview) -> int:  # type: ignore[override]
         data = self.read(len(b))
         b[: len(data)] = data

@@ -21,6 +21,7 @@ from typing import BinaryIO
 
 from ..formats import DataSource, LocalSource
 from ..hub import RemoteFile, iter_url_bytes
+from ..hub.remote_file import SeekableRaw
 from ..resolve.sources import StreamLocation
 
 TAIL_BYTES = 4 << 20  # reads ending in the last 4 MiB of a random-access file are kept (the parquet footer)
@@ -85,22 +86,7 @@ class _Tail:
         self.data = b""
 
 
-class _Positioned(io.RawIOBase):
-    """A readable, seekable raw file that keeps its own position."""
-
-    _pos = 0
-
-    def readable(self) -> bool:
-        return True
-
-    def seekable(self) -> bool:
-        return True
-
-    def tell(self) -> int:
-        return self._pos
-
-
-class _TailCachedFile(_Positioned):
+class _TailCachedFile(SeekableRaw):
     """A `RemoteFile` whose reads near the end of the file are served from (and added to) a `_Tail`."""
 
     def __init__(self, remote: RemoteFile, tail: _Tail) -> None:
@@ -138,7 +124,7 @@ class _TailCachedFile(_Positioned):
         super().close()
 
 
-class _StreamFile(_Positioned):
+class _StreamFile(SeekableRaw):
     """A remote file read forward as one resumable body; seeking restarts the body at the new position."""
 
     def __init__(self, url: str, headers: Mapping[str, str], size: int | None) -> None:

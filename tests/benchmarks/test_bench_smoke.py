@@ -91,3 +91,25 @@ def test_readme_blocks_are_regenerated_from_the_rows(tmp_path: Path) -> None:
     assert "| w | crucible | rows/s | 2 | 1 3 2 | 0.50x | 1.00x |" in detail and detail.endswith("-->\ny\n")
     summary = (tmp_path / "README.md").read_text()
     assert "| w | rows/s | 2 | 4 | 2 | 0.50x | 1.00x | >= 0.4x datasets | yes |" in summary
+
+
+def test_quick_metrics_workload_scores_equal_to_the_references(tmp_path: Path) -> None:
+    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
+    args = ["--quick", "--only", "metrics", "--rows", "300", "--data-dir", str(tmp_path / "data")]
+    proc = subprocess.run(
+        [sys.executable, "-m", "benchmarks.run_all", *args],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]  # the workload fails when the scores differ
+    rows = _table(proc.stdout)
+    assert [(r["workload"], r["engine"]) for r in rows] == [
+        ("corpus_bleu", "crucible"),
+        ("corpus_bleu", "sacrebleu"),
+        ("rouge_l", "crucible"),
+        ("rouge_l", "rouge-score"),
+    ]
+    assert "(equal to 1e-9)" in proc.stdout
