@@ -1,8 +1,8 @@
 """A prepared split that is still being written: its length and schema now, any row soon, the file when done.
 
 Converting a large parquet split takes as long as decompressing it; nothing needs to wait for that except
-operations on the whole table. Two reading threads decode its units (parquet row groups) and join consecutive
-ones into chunks; a writing thread appends the chunks to the Arrow file (atomically published, as always).
+operations on the whole table. Two reading threads decode its units (parquet row groups) one at a time; a
+writing thread joins consecutive ones into chunks and appends them to the Arrow file (atomically published).
 Meanwhile the table answers ``num_rows``/``schema`` at once and serves rows from the units in memory, from the
 chunks already in the temp file, or, when they are further ahead than the readers, by reading the row groups that
 hold them straight from the parquet files (their offsets come from the footers) through the same function that
@@ -19,6 +19,7 @@ If that process fails, this one converts.
 
 from __future__ import annotations
 
+import functools
 import os
 import threading
 import weakref
@@ -48,12 +49,11 @@ _CACHED_UNITS = 2
 """Units read from the source that are kept for the next request (a sequential reader asks for each many times)."""
 _MAX_GATHER_UNITS = 4
 """A gather touching more units than this waits for the file rather than reading them from the source."""
-PREPARED_CHUNK_BYTES = 128 << 20
-"""Units (row groups) are joined into record batches of about this size by the reading threads: a random 256-row
-gather costs one ``take`` per chunk it touches (CPU time per batch on the 500 MB benchmark split: 0.08 ms in 1
-chunk, 0.22 ms in 2, 0.75 ms in 24 row-group chunks), while the copy that joins them needs fresh memory, which a
-virtual machine pays for in page faults (~2.5 ms per MB on the benchmark machine): bounded chunks keep it small
-and recycled."""
+PREPARED_CHUNK_BYTES = 64 << 20
+"""Units (row groups) are joined into record batches of about this size: a random 256-row gather costs one
+``take`` per chunk it touches (CPU time per batch on the 500 MB benchmark split: 0.08 ms in 1 chunk, 0.22 ms in 2,
+0.75 ms in 24 row-group chunks), while the copy that joins them slows the conversion (measured on the benchmark
+split, 2 cores: 0.8-1.2 s unjoined, 1.3-1.7 s in 64 MB chunks, 1.7-2.0 s in 128 MB chunks)."""
 
 
 def wait_for_all() -> None:
@@ -76,6 +76,18 @@ def _after_fork_in_child() -> None:
 
 if hasattr(os, "register_at_fork"):
     os.register_at_fork(before=_before_fork, after_in_child=_after_fork_in_child)
+
+
+@functools.cache
+def join_pool() -> pa.MemoryPool:
+    """Where the copies that join units are allocated: jemalloc's pool when this pyarrow has it, because it keeps
+    freed pages for reuse (the default mimalloc pool hands them back to the kernel at once, so every 128 MB join
+    page-faults fresh memory in: measured, joining the benchmark split took 0.6-1.1 s from mimalloc, 0.32 s from
+    jemalloc). The conversion hands its unused pages back when it ends (``release_unused``)."""
+    try:
+        return pa.jemalloc_memory_pool()
+    except NotImplementedError:  # a pyarrow built without jemalloc
+        return pa.default_memory_pool()
 
 
 class SourceUnits:
@@ -167,22 +179,28 @@ class SourceUnits:
             out.append(range(first, len(self)))
         return out
 
-    def _read_group(self, group: range, on_unit: Callable[[int, pa.Table | None], None]) -> tuple[range, pa.Table]:
-        parts = []
-        for unit in group:
-            on_unit(unit, None)
-            parts.append(self.read(unit))
-            on_unit(unit, parts[-1])
-        table = pa.concat_tables(parts) if len(parts) > 1 else parts[0]
-        return group, table.combine_chunks()
+    def _read_unit(self, unit: int, on_unit: Callable[[int, pa.Table | None], None]) -> pa.Table:
+        on_unit(unit, None)
+        table = self.read(unit)
+        on_unit(unit, table)
+        return table
 
     def tables(
         self, target_bytes: int, on_unit: Callable[[int, pa.Table | None], None]
     ) -> Iterator[tuple[range, pa.Table]]:
-        """Every group of units in order, as one chunk each, read by two background threads at once (the
-        conversion's input: the copy that joins a group's units runs there, in parallel). ``on_unit(u, None)``
-        is called when unit ``u`` starts decoding, ``on_unit(u, table)`` when it is decoded."""
-        return mapped_ahead(lambda group: self._read_group(group, on_unit), self.groups(target_bytes), workers=_READERS)
+        """Every group of units in order, as one chunk each (the conversion's input). Two background threads
+        decode units at once, a unit at a time, so the first chunk is ready after its own units and decoding
+        overlaps the copy that joins a group (made here, in the consumer's thread). ``on_unit(u, None)`` is
+        called when unit ``u`` starts decoding, ``on_unit(u, table)`` when it is decoded."""
+        decoded = mapped_ahead(lambda unit: self._read_unit(unit, on_unit), range(len(self)), workers=_READERS)
+        try:
+            for group in self.groups(target_bytes):
+                parts = [next(decoded) for _ in group]
+                table = pa.concat_tables(parts) if len(parts) > 1 else parts[0]
+                yield group, table.combine_chunks(memory_pool=join_pool())
+        finally:
+            decoded.close()
+            join_pool().release_unused()
 
 
 class Conversion:
