@@ -30,7 +30,7 @@ def replace_block(text: str, name: str, body: str) -> str:
 def summary_lines(rows: Sequence[Row]) -> list[str]:
     """One line per workload: the implementations' medians side by side, ratios, targets."""
     present = [e for e in ENGINES if any(r.engine == e for r in rows)]
-    header = ["workload", "metric", *present, "vs datasets", "vs bare", "target", "met"]
+    header = ["workload", "metric", *present, "other engines", "vs datasets", "vs bare", "target", "met"]
     lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
     workloads = list(dict.fromkeys(r.workload for r in rows))
     for workload in workloads:
@@ -39,6 +39,7 @@ def summary_lines(rows: Sequence[Row]) -> list[str]:
         main = by_engine.get("crucible", group[0])
         cells = [workload, main.metric]
         cells += [fmt(by_engine[e].median) if e in by_engine else "" for e in present]
+        cells += [", ".join(f"{r.engine} {fmt(r.median)}" for r in group if r.engine not in present)]
         if main.engine != "crucible":
             cells[0] = f"{workload} ({main.engine})"
         cells += [fmt_ratio(ratio(rows, main, "datasets")), fmt_ratio(ratio(rows, main, "bare"))]

@@ -85,12 +85,14 @@ def test_readme_blocks_are_regenerated_from_the_rows(tmp_path: Path) -> None:
         for engine, values in runs.items()
     ]
     rows[1].targets = rows[2].targets = []
+    rows.append(Row("limit", "onethread", "images/s", [Run(v, 1, 1, 1) for v in (7.0, 9.0, 8.0)], []))
     write_results(rows, "a machine", "3 runs", "python -m benchmarks.run_all", root=tmp_path)
     detail = (tmp_path / "benchmarks" / "README.md").read_text()
     assert detail.startswith("x\n<!-- results:start -->\nMachine: a machine.") and "old" not in detail
     assert "| w | crucible | rows/s | 2 | 1 3 2 | 0.50x | 1.00x |" in detail and detail.endswith("-->\ny\n")
     summary = (tmp_path / "README.md").read_text()
-    assert "| w | rows/s | 2 | 4 | 2 | 0.50x | 1.00x | >= 0.4x datasets | yes |" in summary
+    assert "| w | rows/s | 2 | 4 | 2 |  | 0.50x | 1.00x | >= 0.4x datasets | yes |" in summary
+    assert "| limit (onethread) | images/s |  |  |  | onethread 8 |  |  |  |  |" in summary  # no crucible row
 
 
 def test_quick_metrics_workload_scores_equal_to_the_references(tmp_path: Path) -> None:
