@@ -260,6 +260,7 @@ class Conversion:
             return
         self._decoding, self._writing = set(), False
         self._on_rows = self._on_end = None
+        self._lock.forget()
         self._lock, self._lock_held = FileLock(self._lock.path), False
         self._thread = threading.Thread(target=self._run, name=f"prepare {self.path.name}", daemon=True)
         self._thread.start()

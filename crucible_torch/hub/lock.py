@@ -84,6 +84,14 @@ class FileLock:
         the same lock is inside its critical section."""
         return self._fd is not None
 
+    def forget(self) -> None:
+        """In a forked child: close the inherited descriptor without unlocking. The child's copy shares the
+        parent's lock, which ``release`` would drop for both; a copy left open would keep the lock alive after
+        the parent ends."""
+        fd, self._fd = self._fd, None
+        if fd is not None:
+            os.close(fd)
+
     def release(self) -> None:
         """Release the lock if this object holds it."""
         fd, self._fd = self._fd, None
