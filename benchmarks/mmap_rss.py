@@ -6,12 +6,13 @@ Each engine loads the split from empty caches and waits until it is prepared (un
 file holding ``pq.read_table`` of the files as one record batch, memory-mapped).
 
 The metric is the growth of anonymous memory during the iteration (the child's own peak ``Pss_Anon`` while it
-iterates, sampled every 20 ms on a thread, minus its ``Pss_Anon`` just before the first batch) over the size of
-the engine's Arrow file (the run's peak, preparation included, is in the notes): what reading the data costs in memory the kernel cannot take back. The baseline is left out
-because it is the interpreter plus torch (~300 MB), the same whatever the split's size. File pages of the
-mapping are a different matter: the kernel counts every page a process touched in its RSS (so ``peak RSS``
-reaches the Arrow size plus the baseline for any memory-mapped reader that reads every row), but they are
-clean page cache that it drops under pressure. The RSS growth over the Arrow size is given in the notes.
+iterates, sampled every 20 ms on a thread, minus its ``Pss_Anon`` just before the first batch) over the size of the
+engine's Arrow file (the run's peak, preparation included, is in the notes): what reading the data costs in memory
+the kernel cannot take back. The baseline is left out because it is the interpreter plus torch (~300 MB), the same
+whatever the split's size. File pages of the mapping are a different matter: the kernel counts every page a process
+touched in its RSS (so ``peak RSS`` reaches the Arrow size plus the baseline for any memory-mapped reader that
+reads every row), but they are clean page cache that it drops under pressure. The RSS growth over the Arrow size is
+given in the notes.
 Target: crucible_torch's anonymous growth "well under" its Arrow size, read here as <= 0.25x.
 """
 
@@ -41,8 +42,9 @@ def run(ctx: Context) -> list[Row]:
             arrow_mb = result.extra["arrow_mb"]
             result.extra["rows_per_s"] = result.value
             result.extra["rss_growth_over_arrow"] = (result.peak_rss_mb - result.extra["rss_before_mb"]) / arrow_mb
-            result.extra["run_anon_growth_over_arrow"] = (result.peak_anon_mb - result.extra["anon_before_mb"]) / arrow_mb
-            result.value = (result.extra["anon_peak_iterating_mb"] - result.extra["anon_before_mb"]) / arrow_mb
+            before = result.extra["anon_before_mb"]
+            result.extra["run_anon_growth_over_arrow"] = (result.peak_anon_mb - before) / arrow_mb
+            result.value = (result.extra["anon_peak_iterating_mb"] - before) / arrow_mb
             return result
 
         return one
@@ -56,7 +58,8 @@ def run(ctx: Context) -> list[Row]:
             f"{row.extra_median('rss_before_mb'):.0f} MB, RSS growth / Arrow size "
             f"{row.extra_median('rss_growth_over_arrow'):.2f}; anon before iterating "
             f"{row.extra_median('anon_before_mb'):.0f} MB; the whole run's anon peak (preparing included) over the "
-            f"Arrow size {row.extra_median('run_anon_growth_over_arrow'):.2f}; {row.extra_median('rows_per_s'):,.0f} rows/s"
+            f"Arrow size {row.extra_median('run_anon_growth_over_arrow'):.2f}; "
+            f"{row.extra_median('rows_per_s'):,.0f} rows/s"
         )
     return out
 
