@@ -47,7 +47,8 @@ from ..runtime.prefetch import prefetched
 from .arrow_dataset import Dataset
 from .combine import concatenate_datasets
 from .dataset_dict import DatasetDict
-from .preparing import Conversion, PreparingTable, SourceUnits
+from .preparing import Conversion, PreparingTable
+from .source_units import SourceUnits
 
 FORMAT_VERSION = "1"
 

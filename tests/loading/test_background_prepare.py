@@ -16,6 +16,7 @@ import pytest
 import torch
 
 import crucible_torch as ct
+from crucible_torch.datasets.source_units import SourceUnits
 from crucible_torch.errors import DataFileError
 from crucible_torch.hub.lock import FileLock
 
@@ -84,7 +85,7 @@ def test_a_row_count_that_differs_from_the_metadata_never_reaches_the_cache(tmp_
     """The source changed while it was read: the error is raised and the file is not published, so the next
     load converts again instead of serving a wrong file."""
     from crucible_torch.arrow.files import RowCountError
-    from crucible_torch.datasets.preparing import Conversion, SourceUnits
+    from crucible_torch.datasets.preparing import Conversion
 
     path = tmp_path / "prepared" / "train.arrow"
     table = pa.table({"id": list(range(5))})
@@ -186,7 +187,7 @@ def test_rows_come_from_the_temp_file_memory_or_the_source_and_equal_the_file(tm
         return table.slice(unit * 100, 100)
 
     sizes = [table.slice(u * 100, 100).nbytes for u in range(10)]
-    units = preparing.SourceUnits(range(0, 1001, 100), read, sizes)
+    units = SourceUnits(range(0, 1001, 100), read, sizes)
     conversion = preparing.Conversion(tmp_path / "t.arrow", table.schema, units)
     assert reached.wait(60)
     deadline = time.monotonic() + 60
@@ -211,7 +212,6 @@ def test_rows_come_from_the_temp_file_memory_or_the_source_and_equal_the_file(tm
 
 
 def test_units_are_grouped_into_chunks_unless_their_rows_are_wide_or_of_unknown_size() -> None:
-    from crucible_torch.datasets.preparing import SourceUnits
 
     offsets = [0, 100, 200, 300, 400, 500, 600]
     narrow = SourceUnits(offsets, lambda unit: None, [40_000] * 6)  # 400 bytes a row

@@ -114,14 +114,14 @@ def test_a_killed_converter_releases_the_lock_and_rows_are_served_meanwhile(tmp_
     cache, log = tmp_path / "cache", tmp_path / "writers.log"
     # The child converts the first chunk, then hangs inside the conversion holding the lock.
     script = f"""
-    from crucible_torch.datasets import preparing
-    _tables = preparing.SourceUnits.tables
+    from crucible_torch.datasets import source_units
+    _tables = source_units.SourceUnits.tables
     def _stuck(self, *args):
         units = _tables(self, *args)
         yield next(units)
         print("stuck", flush=True)
         time.sleep(3600)
-    preparing.SourceUnits.tables = _stuck
+    source_units.SourceUnits.tables = _stuck
     ds = ct.load_dataset("parquet", data_files={files!r}, split="train", cache_dir={str(cache)!r})
     ds.data
     """
