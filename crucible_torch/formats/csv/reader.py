@@ -2,7 +2,7 @@
 
 A file is read in two stages: text -> rows of raw strings, then strings -> typed columns (:mod:`.infer`).
 
-Rows come from one of two tokenizers that agree on every file they both accept. Arrow's CSV parser (C++)
+Rows come from one of two tokenizers that agree on every file they both accept. Arrow's CSV parser (C++, :mod:`.rows`)
 reads the data rows as strings once the Python scanner (:mod:`.scanner`) has read the head of the file
 (skipped lines, the header and the first data row, which fixes the number of fields). Arrow is used only for
 options it shares with pandas; a row it refuses (a short or long row, a blank line of spaces), a one-column
@@ -24,7 +24,6 @@ from __future__ import annotations
 import copy
 import dataclasses
 import inspect
-import io
 import itertools
 import warnings
 from collections import deque
@@ -33,8 +32,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import pyarrow as pa
-import pyarrow.compute as pc
-import pyarrow.csv as pacsv
 
 from ...errors import DataFileError
 from ...features import Features, cast_array_to_feature, get_nested_type
@@ -44,6 +41,7 @@ from .decode import UndecodableError, text_chunks
 from .header import Columns, resolve_columns
 from .infer import BadValue, ColumnTypes, Syntax, convert
 from .options import CsvOptions
+from .rows import Fallback, Strings, arrow_strings, strings_of
 from .scanner import Scanner, Unit, python_units
 
 ROWS_PER_BATCH = 65_536
@@ -52,66 +50,11 @@ _TEXT_TYPES = (pa.string(), pa.large_string())
 
 
 @dataclass
-class _Strings:
-    """Rows ``[first, first + rows)`` of a file as raw strings: a column per loaded field, ``""`` past the end
-    of a short row (as pandas pads it).
-
-    ``lines`` holds the line each row starts on, when the Python scanner read them.
-    """
-
-    names: list[str]
-    positions: list[int]
-    columns: list[pa.Array]
-    rows: int
-    first: int
-    lines: list[int] | None
-
-
-@dataclass
 class _Head:
     """What is known of a file's head while it is read, to name the column of a decoding error."""
 
     header: list[str] | None = None
     columns: Columns | None = None
-
-
-class _Fallback(Exception):
-    """Arrow cannot read the rest of the file as pandas would; ``rows`` data rows were read already."""
-
-    def __init__(self, rows: int) -> None:
-        super().__init__(rows)
-        self.rows = rows
-
-
-class _Utf8Text(io.RawIOBase):
-    """Text chunks as a UTF-8 byte stream for Arrow, counting the quote characters that go by."""
-
-    def __init__(self, chunks: Iterable[str], quote: str | None) -> None:
-        super().__init__()
-        self._chunks = iter(chunks)
-        self._pending = memoryview(b"")
-        self._quote = quote
-        self.quotes = 0
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
-        # Fill the whole buffer (Arrow takes one read as one block: short reads would make 1 MiB batches).
-        filled = 0
-        while filled < len(buffer):
-            if not self._pending:
-                text = next(self._chunks, None)
-                if text is None:
-                    break
-                if self._quote:
-                    self.quotes += text.count(self._quote)
-                self._pending = memoryview(text.encode("utf-8"))
-            n = min(len(buffer) - filled, len(self._pending))
-            buffer[filled : filled + n] = self._pending[:n]
-            self._pending = self._pending[n:]
-            filled += n
-        return filled
 
 
 class CsvReader(Reader):
@@ -180,7 +123,7 @@ class CsvReader(Reader):
         self._types: dict[tuple[str, int | None], tuple[list[str], dict[str, pa.DataType]]] = {}
         self._seen: dict[tuple[str, int | None], dict[str, ColumnTypes]] = {}
         self._python_only: set[tuple[str, int | None]] = set()
-        self._held: dict[tuple[str, int | None], list[_Strings]] = {}
+        self._held: dict[tuple[str, int | None], list[Strings]] = {}
 
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
@@ -223,7 +166,7 @@ class CsvReader(Reader):
         if key not in self._types:
             stats: dict[str, ColumnTypes] = {}
             names: list[str] = []
-            held: list[_Strings] | None = []
+            held: list[Strings] | None = []
             size = 0
             for strings in self._strings(source):
                 names = strings.names
@@ -246,7 +189,7 @@ class CsvReader(Reader):
         return {f.name: features[f.name] for f in target if get_nested_type(features[f.name]) == f.type}
 
     def _typed(
-        self, source: DataSource, strings: _Strings, target: pa.Schema, seen: dict[str, ColumnTypes]
+        self, source: DataSource, strings: Strings, target: pa.Schema, seen: dict[str, ColumnTypes]
     ) -> pa.RecordBatch:
         """A batch of raw strings as typed columns of ``target`` (the file's columns it names); ``seen`` is
         what the type pass saw in each column."""
@@ -290,7 +233,7 @@ class CsvReader(Reader):
             fields.append(field)
         return pa.RecordBatch.from_arrays(arrays, schema=pa.schema(fields))
 
-    def _line_of(self, source: DataSource, strings: _Strings, row: int) -> int | None:
+    def _line_of(self, source: DataSource, strings: Strings, row: int) -> int | None:
         """The line where data row ``row`` of the batch starts (read again with the scanner if unknown)."""
         if strings.lines is not None:
             return strings.lines[row]
@@ -301,7 +244,7 @@ class CsvReader(Reader):
 
     # -- text -> strings ----------------------------------------------------------------------------------
 
-    def _strings(self, source: DataSource) -> Iterator[_Strings]:
+    def _strings(self, source: DataSource) -> Iterator[Strings]:
         """The file's data rows as raw strings, by Arrow where it reads them as pandas would."""
         key = self._key(source)
         head = _Head()
@@ -310,7 +253,7 @@ class CsvReader(Reader):
                 try:
                     yield from self._arrow_strings(source, head)
                     return
-                except _Fallback as fallback:
+                except Fallback as fallback:
                     self._python_only.add(key)
                     yield from self._python_strings(source, head, skip=fallback.rows)
                     return
@@ -380,7 +323,7 @@ class CsvReader(Reader):
             )
         return header, first
 
-    def _python_strings(self, source: DataSource, head: _Head, skip: int = 0) -> Iterator[_Strings]:
+    def _python_strings(self, source: DataSource, head: _Head, skip: int = 0) -> Iterator[Strings]:
         """Data rows by the Python scanner, the first ``skip`` of them left out."""
         o = self._options
         records = self._records((unit for unit, _ in self._units(source, text_chunks(source, o))), source.name)
@@ -399,7 +342,7 @@ class CsvReader(Reader):
             units = list(itertools.islice(data, ROWS_PER_BATCH))
             if not units and start > skip:
                 return
-            yield self._columns_of(columns, [u.fields for u in units], start, [u.line for u in units])
+            yield strings_of(columns, [u.fields for u in units], start, [u.line for u in units])
             if not units:
                 return
             start += len(units)
@@ -420,17 +363,6 @@ class CsvReader(Reader):
             warnings.warn(f"{source.name}, line {unit.line}: {message}; skipped", stacklevel=2)
         return False
 
-    @staticmethod
-    def _columns_of(columns: Columns, rows: list[list[str]], first: int, lines: list[int] | None) -> _Strings:
-        arrays = []
-        if rows and all(len(row) == columns.width for row in rows):
-            transposed = list(zip(*rows, strict=True))
-            arrays = [pa.array(transposed[p], pa.string()) for p in columns.positions]
-        else:
-            for p in columns.positions:
-                arrays.append(pa.array([row[p] if p < len(row) else "" for row in rows], pa.string()))
-        return _Strings(columns.names, columns.positions, arrays, len(rows), first, lines)
-
     def _named(self, exc: UndecodableError, head: _Head, source: DataSource) -> DataFileError:
         """The decoding error with the name of the column the bad byte is in (the head is read again, with
         bad bytes replaced, when the error came before the header was parsed)."""
@@ -449,8 +381,8 @@ class CsvReader(Reader):
             name = head.header[field]
         return DataFileError(exc.reason, file=exc.file, line=exc.line, column=name, hint=exc.hint)
 
-    def _arrow_strings(self, source: DataSource, head: _Head) -> Iterator[_Strings]:
-        """Data rows by Arrow, after the scanner read the head; raises `_Fallback` where Arrow would differ."""
+    def _arrow_strings(self, source: DataSource, head: _Head) -> Iterator[Strings]:
+        """Data rows by Arrow, after the scanner read the head; raises `Fallback` where Arrow would differ."""
         o = self._options
         chunks = iter(text_chunks(source, o))
         text, eof = "", False
@@ -464,62 +396,15 @@ class CsvReader(Reader):
             else:
                 text += more
         if found is None:
-            raise _Fallback(0)
+            raise Fallback(0)
         head.header, first, start = found
         columns = head.columns = resolve_columns(o, head.header, first, source.name)
         if first is None:
-            yield self._columns_of(columns, [], 0, [])
+            yield strings_of(columns, [], 0, [])
             return
         if len(first) != columns.width or max(columns.positions, default=0) >= columns.width:
-            raise _Fallback(0)
-        stream = _Utf8Text(itertools.chain([text[start:]], chunks), o.quotechar)
-        names = [f"f{i}" for i in range(columns.width)]
-        try:
-            reader = pacsv.open_csv(
-                stream,
-                pacsv.ReadOptions(use_threads=False, block_size=self.block_size, column_names=names),
-                pacsv.ParseOptions(
-                    delimiter=o.sep,
-                    quote_char=o.quotechar or False,
-                    double_quote=o.doublequote,
-                    newlines_in_values=True,
-                    ignore_empty_lines=o.skip_blank_lines,
-                ),
-                pacsv.ConvertOptions(
-                    column_types={name: pa.string() for name in names},
-                    include_columns=[names[p] for p in columns.positions],
-                    null_values=[],
-                    strings_can_be_null=False,
-                    quoted_strings_can_be_null=False,
-                ),
-            )
-        except pa.ArrowInvalid:
-            raise _Fallback(0) from None
-        rows = 0
-        held: _Strings | None = None
-        single = columns.width == 1
-        while True:
-            try:
-                batch = reader.read_next_batch()
-            except StopIteration:
-                break
-            except pa.ArrowInvalid:
-                raise _Fallback(rows - (held.rows if held else 0)) from None
-            arrays = [batch.column(names[p]) for p in columns.positions]
-            count = batch.num_rows
-            whitespace = pc.match_substring_regex(batch.column(0), r"^[ \t]+$") if single else None
-            if whitespace is not None and pc.any(whitespace).as_py():
-                raise _Fallback(rows - (held.rows if held else 0))  # pandas skips a line of only spaces
-            if held is not None:
-                yield held
-            held = _Strings(columns.names, columns.positions, arrays, count, rows, None)
-            rows += count
-        if o.quotechar and stream.quotes % 2:
-            raise _Fallback(rows - (held.rows if held else 0))  # a quote never closed: the scanner names its line
-        if held is not None:
-            yield held
-        elif rows == 0:
-            yield self._columns_of(columns, [], 0, [])
+            raise Fallback(0)
+        yield from arrow_strings(itertools.chain([text[start:]], chunks), o, columns, self.block_size)
 
     def _arrow_head(
         self, source: DataSource, text: str, eof: bool
@@ -534,7 +419,7 @@ class CsvReader(Reader):
                 previous_end = end
                 continue
             if unit.kind == "blank":
-                raise _Fallback(0)  # a kept blank line: Arrow has no such rows
+                raise Fallback(0)  # a kept blank line: Arrow has no such rows
             if unit.kind == "unclosed":
                 raise self._unclosed(unit, source.name)
             if wanted is not None:
