@@ -60,20 +60,7 @@ def litdata_available() -> bool:
     return True
 
 
-def available() -> bool:
-    """True when crucible_torch's streaming module is importable."""
-    try:
-        from crucible_torch.iterable import IterableDataset  # noqa: F401
-        from crucible_torch.iterable.from_files import streaming_dataset  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
 def run(ctx: Context) -> list[Row]:
-    if not available():
-        print(f"{NAME}: skipped: not built (crucible_torch.iterable has no IterableDataset yet)", flush=True)
-        return []
     rows = ctx.size(FULL_ROWS, QUICK_ROWS)
     files = [str(p) for p in data.text_parquet_files(rows, FILES, ctx.data_dir)]
     names = ("crucible", "datasets", "bare") + (("litdata",) if litdata_available() else ())
